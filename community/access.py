@@ -1,0 +1,197 @@
+"""The access policy: the one place that decides who may see or do what.
+
+Feature apps import this module; it never imports them. They register rules for their own
+actions with :func:`rule`, so every decision still goes through :func:`can`.
+"""
+
+from collections.abc import Callable
+from enum import StrEnum
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(StrEnum):
+    ANONYMOUS = "anonymous"
+    PENDING = "pending"
+    MEMBER = "member"
+    LAW_ENFORCEMENT = "law_enforcement"
+    EXPERT = "expert"
+    MODERATOR = "moderator"
+    EDITOR = "editor"
+    ADMIN = "admin"
+
+
+class Audience(models.TextChoices):
+    """Who may see a piece of content. Every content model uses these values."""
+
+    PUBLIC = "public", _("Everyone")
+    MEMBERS = "members", _("Verified members")
+    LAW_ENFORCEMENT = "law_enforcement", _("Law-enforcement members")
+    STAFF = "staff", _("Lab staff")
+
+
+# Django groups kept in step with Membership by community.services.sync_groups.
+GROUP_MEMBERS = "Members"
+GROUP_LAW_ENFORCEMENT = "Law enforcement"
+GROUP_EXPERTS = "Experts"
+GROUP_MODERATORS = "Moderators"
+GROUP_EDITORS = "Editors"
+MANAGED_GROUPS = (
+    GROUP_MEMBERS,
+    GROUP_LAW_ENFORCEMENT,
+    GROUP_EXPERTS,
+    GROUP_MODERATORS,
+    GROUP_EDITORS,
+)
+_GROUP_ROLES = {
+    GROUP_MEMBERS: Role.MEMBER,
+    GROUP_LAW_ENFORCEMENT: Role.LAW_ENFORCEMENT,
+    GROUP_EXPERTS: Role.EXPERT,
+    GROUP_MODERATORS: Role.MODERATOR,
+    GROUP_EDITORS: Role.EDITOR,
+}
+PRIVILEGED_ROLES = frozenset({Role.MODERATOR, Role.EDITOR, Role.ADMIN})
+STAFF_ROLES = frozenset({Role.EDITOR, Role.ADMIN})
+
+_ROLE_CACHE_ATTR = "_community_roles"
+
+
+def roles(user) -> frozenset[Role]:
+    """The viewer's roles, derived from Django groups; cached on the user for the request."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return frozenset({Role.ANONYMOUS})
+    cached = getattr(user, _ROLE_CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    found = {Role.PENDING}
+    group_names = set(user.groups.values_list("name", flat=True))
+    found.update(role for name, role in _GROUP_ROLES.items() if name in group_names)
+    if Role.MEMBER in found:
+        found.discard(Role.PENDING)
+    if user.is_superuser:
+        found.add(Role.ADMIN)
+        found.discard(Role.PENDING)
+    result = frozenset(found)
+    setattr(user, _ROLE_CACHE_ATTR, result)
+    return result
+
+
+def forget_roles(user) -> None:
+    """Drop the cached roles, after groups changed within the same request."""
+    if hasattr(user, _ROLE_CACHE_ATTR):
+        delattr(user, _ROLE_CACHE_ATTR)
+
+
+def has_role(user, *wanted: Role) -> bool:
+    return bool(roles(user) & set(wanted))
+
+
+def is_privileged(user) -> bool:
+    """Roles that must use MFA: moderators, editors, administrators."""
+    return bool(roles(user) & PRIVILEGED_ROLES)
+
+
+def is_staff(user) -> bool:
+    return bool(roles(user) & STAFF_ROLES)
+
+
+def audiences(user) -> frozenset[str]:
+    """The audience levels this viewer may see."""
+    user_roles = roles(user)
+    allowed = {Audience.PUBLIC}
+    if user_roles & STAFF_ROLES:
+        return frozenset(Audience.values)
+    if user_roles & {Role.MEMBER, Role.MODERATOR}:
+        allowed.add(Audience.MEMBERS)
+    if Role.LAW_ENFORCEMENT in user_roles:
+        allowed.add(Audience.LAW_ENFORCEMENT)
+    return frozenset(allowed)
+
+
+def audience_filter(user, field: str = "audience") -> Q:
+    """A queryset filter keeping only rows whose ``field`` this viewer may see."""
+    return Q(**{f"{field}__in": sorted(audiences(user))})
+
+
+def may_see_audience(user, audience: str) -> bool:
+    return audience in audiences(user)
+
+
+class VisibleQuerySetMixin:
+    """For content querysets with an ``audience`` field: ``Model.objects.visible_to(user)``."""
+
+    audience_field = "audience"
+
+    def visible_to(self, user):
+        return self.filter(audience_filter(user, self.audience_field))
+
+
+# --- Actions ------------------------------------------------------------------------------
+
+Rule = Callable[[object, object], bool]
+_rules: dict[str, Rule] = {}
+
+
+def rule(action: str):
+    """Register the rule answering ``can(user, action, obj)``; one rule per action."""
+
+    def decorator(fn: Rule) -> Rule:
+        if action in _rules and _rules[action] is not fn:
+            raise ValueError(f"A rule for {action!r} is already registered")
+        _rules[action] = fn
+        return fn
+
+    return decorator
+
+
+def can(user, action: str, obj=None) -> bool:
+    """True if ``user`` may perform ``action`` (on ``obj``). Unknown actions are refused."""
+    check = _rules.get(action)
+    if check is None:
+        return False
+    return bool(check(user, obj))
+
+
+@rule("view")
+def _view(user, obj) -> bool:
+    audience = getattr(obj, "audience", None)
+    if audience is None:
+        return False
+    return may_see_audience(user, audience)
+
+
+@rule("apply_for_membership")
+def _apply(user, obj) -> bool:
+    return Role.PENDING in roles(user)
+
+
+@rule("edit_own_profile")
+def _edit_profile(user, obj) -> bool:
+    return Role.ANONYMOUS not in roles(user)
+
+
+@rule("vet_members")
+def _vet(user, obj) -> bool:
+    return is_staff(user)
+
+
+@rule("edit_content")
+def _edit_content(user, obj) -> bool:
+    return is_staff(user)
+
+
+@rule("moderate")
+def _moderate(user, obj) -> bool:
+    return bool(roles(user) & PRIVILEGED_ROLES)
+
+
+@rule("access_admin")
+def _access_admin(user, obj) -> bool:
+    return is_staff(user)
+
+
+@rule("manage_staff_roles")
+def _manage_staff_roles(user, obj) -> bool:
+    return Role.ADMIN in roles(user)

@@ -1,0 +1,202 @@
+"""People: membership vetting, agency domains, and the outbound email log."""
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from wagtail.admin.panels import FieldPanel
+from wagtail.search import index
+
+
+class Membership(models.Model):
+    """One per user: who they are, and whether the lab has vetted them."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending review")
+        VERIFIED = "verified", _("Verified")
+        REJECTED = "rejected", _("Rejected")
+        SUSPENDED = "suspended", _("Suspended")
+        EXPIRED = "expired", _("Expired")
+
+    class Kind(models.TextChoices):
+        LAW_ENFORCEMENT = "law_enforcement", _("Law enforcement")
+        EXPERT = "expert", _("Expert")
+        OTHER = "other", _("Other")
+
+    class OrganisationType(models.TextChoices):
+        POLICE = "police", _("Police or law-enforcement agency")
+        JUSTICE = "justice", _("Prosecution, judiciary or ministry")
+        INTERNATIONAL = "international", _("International organisation")
+        ACADEMIA = "academia", _("Academia or research")
+        INDUSTRY = "industry", _("Industry")
+        CIVIL_SOCIETY = "civil_society", _("Civil society")
+        OTHER = "other", _("Other")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="membership",
+        verbose_name=_("user"),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, blank=True)
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    organisation_type = models.CharField(
+        _("organisation type"), max_length=20, choices=OrganisationType.choices, blank=True
+    )
+    country = CountryField(_("country"), blank=True)
+    position = models.CharField(_("position"), max_length=150, blank=True)
+    staff_role = models.CharField(
+        _("staff role"),
+        max_length=20,
+        choices=[("", _("None")), ("moderator", _("Moderator")), ("editor", _("Editor"))],
+        blank=True,
+        default="",
+        help_text=_("Lab staff and trusted members. Takes effect only while verified."),
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    motivation = models.TextField(
+        _("why you want to join"), max_length=2000, blank=True
+    )
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("verified by"),
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True, db_index=True)
+    decision_reason = models.TextField(_("reason given to the member"), blank=True)
+    auto_verified_domain = models.CharField(
+        _("verified automatically by domain"), max_length=253, blank=True
+    )
+    staff_notes = models.TextField(_("staff notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["-applied_at", "-created_at"]
+        indexes = [models.Index(fields=["status", "applied_at"])]
+
+    def __str__(self):
+        return f"{self.display_name} ({self.get_status_display()})"
+
+    @property
+    def display_name(self):
+        return self.full_name or self.user.get_username()
+
+    @property
+    def has_applied(self):
+        return self.applied_at is not None
+
+    @property
+    def is_verified(self):
+        return self.status == self.Status.VERIFIED and (
+            self.expires_at is None or self.expires_at > timezone.now()
+        )
+
+
+class AgencyDomain(index.Indexed, models.Model):
+    """An email domain whose verified addresses are vetted automatically."""
+
+    domain = models.CharField(
+        _("domain"),
+        max_length=253,
+        unique=True,
+        validators=[
+            RegexValidator(
+                r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
+                _("Enter a lower-case domain name such as police.example."),
+            )
+        ],
+        help_text=_("Addresses at this domain or any of its subdomains are verified."),
+    )
+    organisation = models.CharField(_("organisation"), max_length=200)
+    country = CountryField(_("country"), blank=True)
+    kind = models.CharField(
+        _("members from this domain are"),
+        max_length=20,
+        choices=Membership.Kind.choices,
+        default=Membership.Kind.LAW_ENFORCEMENT,
+    )
+    organisation_type = models.CharField(
+        _("organisation type"),
+        max_length=20,
+        choices=Membership.OrganisationType.choices,
+        default=Membership.OrganisationType.POLICE,
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    panels = [
+        FieldPanel("domain"),
+        FieldPanel("organisation"),
+        FieldPanel("country"),
+        FieldPanel("kind"),
+        FieldPanel("organisation_type"),
+        FieldPanel("active"),
+    ]
+    search_fields = [index.SearchField("domain"), index.SearchField("organisation")]
+
+    class Meta:
+        verbose_name = _("agency email domain")
+        verbose_name_plural = _("agency email domains")
+        ordering = ["domain"]
+
+    def __str__(self):
+        return self.domain
+
+    def save(self, *args, **kwargs):
+        self.domain = self.domain.strip().lower()
+        super().save(*args, **kwargs)
+
+
+class OutboundEmail(models.Model):
+    """Every email the platform sends, recorded before it is sent.
+
+    The row is the idempotency record: a send task locks it, and once it is marked sent no
+    task sends it again.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RETRYING = "retrying", _("Waiting to retry")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed permanently")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    key = models.CharField(_("deduplication key"), max_length=255, unique=True)
+    to = models.JSONField(_("recipients"), default=list)
+    from_email = models.CharField(_("from"), max_length=255)
+    subject = models.CharField(_("subject"), max_length=255)
+    body_text = models.TextField(_("text body"))
+    body_html = models.TextField(_("HTML body"), blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    attachments = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_error = models.TextField(blank=True)
+    message_id = models.CharField(_("provider message id"), max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbound email")
+        verbose_name_plural = _("outbound emails")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.subject} → {', '.join(self.to)}"

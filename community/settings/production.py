@@ -1,0 +1,67 @@
+"""Production: secrets and hosts from the environment; refuses to start without a key."""
+
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .base import env, env_bool, env_int
+
+DEBUG = False
+if not SECRET_KEY or len(SECRET_KEY) < 50 or SECRET_KEY.startswith("dev-only"):
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY must be set to a random value of at least 50 characters."
+    )
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must list the site's host names.")
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
+MFA_TRUST_COOKIE_SECURE = True
+
+# Email: anymail, provider chosen by EMAIL_PROVIDER; "smtp" and "console" also accepted.
+EMAIL_PROVIDER = env("EMAIL_PROVIDER", "console").lower()
+ANYMAIL_PROVIDERS = {
+    "amazon_ses": "anymail.backends.amazon_ses.EmailBackend",
+    "brevo": "anymail.backends.brevo.EmailBackend",
+    "mailgun": "anymail.backends.mailgun.EmailBackend",
+    "mailjet": "anymail.backends.mailjet.EmailBackend",
+    "postmark": "anymail.backends.postmark.EmailBackend",
+    "resend": "anymail.backends.resend.EmailBackend",
+    "sendgrid": "anymail.backends.sendgrid.EmailBackend",
+    "sparkpost": "anymail.backends.sparkpost.EmailBackend",
+}
+if EMAIL_PROVIDER in ANYMAIL_PROVIDERS:
+    MAILERS = {"default": {"BACKEND": ANYMAIL_PROVIDERS[EMAIL_PROVIDER]}}
+    # anymail reads <PROVIDER>_API_KEY / _SERVER_TOKEN / _SENDER_DOMAIN style options.
+    ANYMAIL = {
+        key.removeprefix("ANYMAIL_"): value
+        for key, value in os.environ.items()
+        if key.startswith("ANYMAIL_")
+    }
+elif EMAIL_PROVIDER == "smtp":
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": env("EMAIL_HOST", "localhost"),
+                "port": env_int("EMAIL_PORT", 587),
+                "username": env("EMAIL_HOST_USER", ""),
+                "password": env("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": env_bool("EMAIL_USE_TLS", True),
+            },
+        }
+    }
+elif EMAIL_PROVIDER == "console":
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+else:
+    raise ImproperlyConfigured(f"Unknown EMAIL_PROVIDER {EMAIL_PROVIDER!r}")
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

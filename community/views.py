@@ -1,0 +1,53 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from . import access, services
+from .forms import MembershipApplicationForm
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def membership(request):
+    """The member's own page: vetting status and the application form."""
+    record = services.membership_for(request.user)
+    may_apply = access.can(request.user, "apply_for_membership") and record.status not in (
+        record.Status.REJECTED,
+        record.Status.SUSPENDED,
+    )
+    form = None
+    if may_apply:
+        form = MembershipApplicationForm(request.POST or None, instance=record)
+        if request.method == "POST" and form.is_valid():
+            record = services.submit_application(request.user, form.cleaned_data)
+            if record.is_verified:
+                messages.success(request, _("Welcome! Your membership is verified."))
+            else:
+                messages.success(
+                    request, _("Thank you. The lab's editors will review your application.")
+                )
+            return redirect("membership")
+    elif request.method == "POST":
+        messages.error(request, _("Your membership cannot be changed here."))
+        return redirect("membership")
+    return render(
+        request,
+        "community/membership.html",
+        {"membership": record, "form": form, "roles": access.roles(request.user)},
+    )
+
+
+@never_cache
+def healthz(request):
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # noqa: BLE001 — any database failure means unhealthy
+        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
