@@ -7,8 +7,8 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.template.exceptions import TemplateDoesNotExist
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from .models import OutboundEmail
@@ -63,13 +63,13 @@ def queue_message(
     return message
 
 
-def queue_email(*, key: str, to: list[str], template: str, context: dict, language=None,
-                **kwargs) -> OutboundEmail:
+def queue_email(
+    *, key: str, to: list[str], template: str, context: dict, language=None, **kwargs
+) -> OutboundEmail:
     """Render ``template`` (``_subject.txt``, ``.txt``, optional ``.html``) and queue it."""
     with translation.override(language or translation.get_language() or settings.LANGUAGE_CODE):
         subject, text, html = _render(template, context)
-    return queue_message(key=key, to=to, subject=subject, body_text=text, body_html=html,
-                         **kwargs)
+    return queue_message(key=key, to=to, subject=subject, body_text=text, body_html=html, **kwargs)
 
 
 def build_message(record: OutboundEmail) -> EmailMultiAlternatives:

@@ -7,10 +7,11 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_countries.fields import CountryField
 
 from wagtail.admin.panels import FieldPanel
 from wagtail.search import index
+
+from django_countries.fields import CountryField
 
 
 class Membership(models.Model):
@@ -63,9 +64,7 @@ class Membership(models.Model):
         help_text=_("Lab staff and trusted members. Takes effect only while verified."),
     )
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
-    motivation = models.TextField(
-        _("why you want to join"), max_length=2000, blank=True
-    )
+    motivation = models.TextField(_("why you want to join"), max_length=2000, blank=True)
     applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -91,8 +91,15 @@ def submit_application(user, data: dict) -> Membership:
     membership = Membership.objects.select_for_update().get(pk=membership_for(user).pk)
     if membership.status in (Membership.Status.SUSPENDED, Membership.Status.REJECTED):
         raise VettingError("This membership cannot be changed by its holder.")
-    for field in ("full_name", "kind", "organisation", "organisation_type", "country",
-                  "position", "motivation"):
+    for field in (
+        "full_name",
+        "kind",
+        "organisation",
+        "organisation_type",
+        "country",
+        "position",
+        "motivation",
+    ):
         if field in data:
             setattr(membership, field, data[field])
     now = timezone.now()

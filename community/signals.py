@@ -16,8 +16,10 @@ def ensure_role_groups(sender, app_config=None, using="default", **kwargs):
         return
     from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
 
-    groups = {name: Group.objects.using(using).get_or_create(name=name)[0]
-              for name in access.MANAGED_GROUPS}
+    groups = {
+        name: Group.objects.using(using).get_or_create(name=name)[0]
+        for name in access.MANAGED_GROUPS
+    }
     editors = groups[access.GROUP_EDITORS]
     wanted = [
         ("wagtailadmin", "access_admin"),
@@ -42,9 +44,11 @@ def ensure_role_groups(sender, app_config=None, using="default", **kwargs):
     ]
     perms = []
     for app_label, codename in wanted:
-        perm = Permission.objects.using(using).filter(
-            content_type__app_label=app_label, codename=codename
-        ).first()
+        perm = (
+            Permission.objects.using(using)
+            .filter(content_type__app_label=app_label, codename=codename)
+            .first()
+        )
         if perm is not None:
             perms.append(perm)
     editors.permissions.add(*perms)
@@ -52,9 +56,11 @@ def ensure_role_groups(sender, app_config=None, using="default", **kwargs):
     root_page = Page.objects.using(using).filter(depth=1).first()
     if root_page is not None:
         for codename in ("add_page", "change_page", "publish_page", "lock_page", "unlock_page"):
-            perm = Permission.objects.using(using).filter(
-                content_type__app_label="wagtailcore", codename=codename
-            ).first()
+            perm = (
+                Permission.objects.using(using)
+                .filter(content_type__app_label="wagtailcore", codename=codename)
+                .first()
+            )
             if perm is not None:
                 GroupPagePermission.objects.using(using).get_or_create(
                     group=editors, page=root_page, permission=perm

@@ -1,0 +1,91 @@
+"""Fixtures for every test: one user per role, an isolated MEDIA_ROOT, email outbox."""
+
+from django.test import Client
+
+import pytest
+
+from community.models import Membership
+from tests.factories import UserFactory, make_member
+
+ROLE_NAMES = ["anon", "pending", "member", "le_member", "expert", "moderator", "editor", "admin"]
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def anon():
+    return None
+
+
+@pytest.fixture
+def pending(db):
+    user = UserFactory()
+    return user
+
+
+@pytest.fixture
+def member(db):
+    return make_member(kind=Membership.Kind.OTHER)
+
+
+@pytest.fixture
+def le_member(db):
+    return make_member(kind=Membership.Kind.LAW_ENFORCEMENT)
+
+
+@pytest.fixture
+def expert(db):
+    return make_member(kind=Membership.Kind.EXPERT)
+
+
+@pytest.fixture
+def moderator(db):
+    return make_member(kind=Membership.Kind.LAW_ENFORCEMENT, staff_role="moderator")
+
+
+@pytest.fixture
+def editor(db):
+    return make_member(kind=Membership.Kind.OTHER, staff_role="editor")
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_member(kind=Membership.Kind.OTHER, superuser=True)
+
+
+@pytest.fixture
+def user_for_role(request, db):
+    """Indirect fixture: ``@pytest.mark.parametrize("user_for_role", ROLE_NAMES, indirect=True)``."""
+    name = request.param
+    return name, (
+        None
+        if name == "anon"
+        else request.getfixturevalue("admin_user" if name == "admin" else name)
+    )
+
+
+def with_mfa(user):
+    """Give a privileged user a TOTP authenticator so the MFA gate lets them through."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+@pytest.fixture
+def client_for():
+    """Return a logged-in client for a user (None → anonymous)."""
+
+    def make(user, mfa=False):
+        client = Client()
+        if user is not None:
+            if mfa:
+                with_mfa(user)
+            client.force_login(user)
+        return client
+
+    return make
