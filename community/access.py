@@ -7,8 +7,10 @@ actions with :func:`rule`, so every decision still goes through :func:`can`.
 from collections.abc import Callable
 from enum import StrEnum
 
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -36,6 +38,8 @@ class Audience(models.TextChoices):
 GROUP_MEMBERS = "Members"
 GROUP_LAW_ENFORCEMENT = "Law enforcement"
 GROUP_EXPERTS = "Experts"
+# Wagtail's initial data creates "Moderators" and "Editors" groups with admin rights;
+# community.signals.ensure_role_groups resets their permissions to this policy's.
 GROUP_MODERATORS = "Moderators"
 GROUP_EDITORS = "Editors"
 MANAGED_GROUPS = (
@@ -56,32 +60,60 @@ PRIVILEGED_ROLES = frozenset({Role.MODERATOR, Role.EDITOR, Role.ADMIN})
 STAFF_ROLES = frozenset({Role.EDITOR, Role.ADMIN})
 
 _ROLE_CACHE_ATTR = "_community_roles"
+_STATUS_CACHE_ATTR = "_community_membership_status"
+# Statuses whose holder may not submit the application again.
+_CLOSED_STATUSES = frozenset({"rejected", "suspended"})
 
 
-def roles(user) -> frozenset[Role]:
-    """The viewer's roles, derived from Django groups; cached on the user for the request."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return frozenset({Role.ANONYMOUS})
-    cached = getattr(user, _ROLE_CACHE_ATTR, None)
-    if cached is not None:
-        return cached
+def _load(user) -> tuple[frozenset[Role], str]:
+    """Roles and membership status in one query: groups joined with the membership."""
+    # Not type(user): request.user is a lazy wrapper around the model instance.
+    rows = (
+        get_user_model()
+        ._default_manager.filter(pk=user.pk)
+        .values_list("groups__name", "membership__status", "membership__expires_at")
+    )
+    rows = list(rows)
+    # One row per group (or one with no group); the membership columns repeat on each.
+    group_names = {row[0] for row in rows if row[0]}
+    status, expires_at = (rows[0][1], rows[0][2]) if rows else ("", None)
+    # Groups count only while the membership is verified and in date: a member past
+    # expires_at loses access at once, not when the daily expiry job next runs.
+    verified = status == "verified" and (expires_at is None or expires_at > timezone.now())
     found = {Role.PENDING}
-    group_names = set(user.groups.values_list("name", flat=True))
-    found.update(role for name, role in _GROUP_ROLES.items() if name in group_names)
+    if verified or not status:
+        found.update(role for name, role in _GROUP_ROLES.items() if name in group_names)
     if Role.MEMBER in found:
         found.discard(Role.PENDING)
     if user.is_superuser:
         found.add(Role.ADMIN)
         found.discard(Role.PENDING)
-    result = frozenset(found)
+    return frozenset(found), status or ""
+
+
+def roles(user) -> frozenset[Role]:
+    """The viewer's roles, from groups and membership; cached on the user for the request."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return frozenset({Role.ANONYMOUS})
+    cached = getattr(user, _ROLE_CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    result, status = _load(user)
     setattr(user, _ROLE_CACHE_ATTR, result)
+    setattr(user, _STATUS_CACHE_ATTR, status)
     return result
 
 
 def forget_roles(user) -> None:
     """Drop the cached roles, after groups changed within the same request."""
-    if hasattr(user, _ROLE_CACHE_ATTR):
-        delattr(user, _ROLE_CACHE_ATTR)
+    for attr in (_ROLE_CACHE_ATTR, _STATUS_CACHE_ATTR):
+        if hasattr(user, attr):
+            delattr(user, attr)
+
+
+def _membership_status(user) -> str:
+    roles(user)
+    return getattr(user, _STATUS_CACHE_ATTR, "")
 
 
 def has_role(user, *wanted: Role) -> bool:
@@ -164,7 +196,7 @@ def _view(user, obj) -> bool:
 
 @rule("apply_for_membership")
 def _apply(user, obj) -> bool:
-    return Role.PENDING in roles(user)
+    return Role.PENDING in roles(user) and _membership_status(user) not in _CLOSED_STATUSES
 
 
 @rule("edit_own_profile")

@@ -1,6 +1,8 @@
 """Editors, moderators and administrators reach their tools only with MFA turned on."""
 
+from django.conf import settings
 from django.contrib import messages
+from django.middleware import csp
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
@@ -29,3 +31,12 @@ class RequireMFAForPrivilegedRolesMiddleware:
             )
             return redirect("mfa_activate_totp")
         return self.get_response(request)
+
+
+class ContentSecurityPolicyMiddleware(csp.ContentSecurityPolicyMiddleware):
+    """Django's CSP, with the admin's own policy: Wagtail's admin still ships inline scripts."""
+
+    def process_response(self, request, response):
+        if request.path_info.startswith("/admin/") and not hasattr(response, "_csp_config"):
+            response._csp_config = settings.ADMIN_CSP
+        return super().process_response(request, response)

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from allauth.account.models import EmailAddress
 
@@ -90,7 +91,7 @@ def submit_application(user, data: dict) -> Membership:
     """Save the member's application; vet automatically when the domain is allow-listed."""
     membership = Membership.objects.select_for_update().get(pk=membership_for(user).pk)
     if membership.status in (Membership.Status.SUSPENDED, Membership.Status.REJECTED):
-        raise VettingError("This membership cannot be changed by its holder.")
+        raise VettingError(_("This membership cannot be changed by its holder."))
     for field in (
         "full_name",
         "kind",
@@ -157,7 +158,7 @@ def approve(membership: Membership, *, by) -> Membership:
         raise PermissionError("Only editors vet members.")
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.status == Membership.Status.VERIFIED and membership.is_verified:
-        raise VettingError("This membership is already verified.")
+        raise VettingError(_("This membership is already verified."))
     _verify(membership, by=by, now=timezone.now())
     return membership
 
@@ -168,10 +169,10 @@ def reject(membership: Membership, *, by, reason: str) -> Membership:
         raise PermissionError("Only editors vet members.")
     reason = (reason or "").strip()
     if not reason:
-        raise VettingError("A reason is required to reject an application.")
+        raise VettingError(_("A reason is required to reject an application."))
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.status == Membership.Status.REJECTED:
-        raise VettingError("This application is already rejected.")
+        raise VettingError(_("This application is already rejected."))
     now = timezone.now()
     membership.status = Membership.Status.REJECTED
     membership.decision_reason = reason

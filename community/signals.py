@@ -12,7 +12,8 @@ def ensure_role_groups(sender, app_config=None, using="default", **kwargs):
     # Runs once, after the last app, when every app's permissions exist.
     from django.apps import apps
 
-    if app_config is None or app_config is not list(apps.get_app_configs())[-1]:
+    with_models = [config for config in apps.get_app_configs() if config.models_module]
+    if app_config is None or app_config is not with_models[-1]:
         return
     from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
 
@@ -21,6 +22,11 @@ def ensure_role_groups(sender, app_config=None, using="default", **kwargs):
         for name in access.MANAGED_GROUPS
     }
     editors = groups[access.GROUP_EDITORS]
+    # Moderators moderate forums, not pages: drop what Wagtail's initial data granted them.
+    moderators = groups[access.GROUP_MODERATORS]
+    moderators.permissions.clear()
+    GroupPagePermission.objects.using(using).filter(group=moderators).delete()
+    GroupCollectionPermission.objects.using(using).filter(group=moderators).delete()
     wanted = [
         ("wagtailadmin", "access_admin"),
         ("community", "view_membership"),

@@ -3,6 +3,8 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -22,7 +24,9 @@ def membership(request):
     )
     form = None
     if may_apply:
-        form = MembershipApplicationForm(request.POST or None, instance=record)
+        # Not ``request.POST or None``: an empty POST must be bound, so it shows its errors.
+        data = request.POST if request.method == "POST" else None
+        form = MembershipApplicationForm(data, instance=record)
         if request.method == "POST" and form.is_valid():
             record = services.submit_application(request.user, form.cleaned_data)
             if record.is_verified:
@@ -40,6 +44,16 @@ def membership(request):
         "community/membership.html",
         {"membership": record, "form": form, "roles": access.roles(request.user)},
     )
+
+
+def admin_login_redirect(request):
+    target = reverse("account_login")
+    next_url = request.GET.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = f"{target}?{urlencode({'next': next_url})}"
+    return redirect(target)
 
 
 @never_cache

@@ -22,12 +22,15 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+# On by default so `check --deploy` is clean; the directive alone enrols nothing until the
+# domain is submitted to the preload list. Set DJANGO_HSTS_PRELOAD=false to leave it out.
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
 MFA_TRUST_COOKIE_SECURE = True
 
 # Email: anymail, provider chosen by EMAIL_PROVIDER; "smtp" and "console" also accepted.
-EMAIL_PROVIDER = env("EMAIL_PROVIDER", "console").lower()
+# SMTP by default: a production default must actually send (`check --deploy` refuses console).
+EMAIL_PROVIDER = env("EMAIL_PROVIDER", "smtp").strip().lower()
 ANYMAIL_PROVIDERS = {
     "amazon_ses": "anymail.backends.amazon_ses.EmailBackend",
     "brevo": "anymail.backends.brevo.EmailBackend",

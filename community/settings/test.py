@@ -21,3 +21,6 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Tests never run collectstatic; autorefresh looks files up per request instead of scanning a
+# STATIC_ROOT that does not exist (which warns on every client).
+WHITENOISE_AUTOREFRESH = True

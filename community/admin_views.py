@@ -1,0 +1,346 @@
+"""Wagtail admin views for the editors' vetting queue.
+
+Status changes go through :mod:`community.services` only, so every approval or rejection
+syncs the member's groups and emails them. The generic edit view never touches status.
+"""
+
+from django import forms
+from django.contrib.admin.utils import quote
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import TemplateView
+
+from wagtail.admin import messages
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.tables import ButtonsColumnMixin, Column, DateColumn, TitleColumn
+from wagtail.admin.views.generic import EditView, IndexView, InspectView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
+from wagtail.admin.widgets.button import HeaderButton, ListingButton
+from wagtail.permission_policies import ModelPermissionPolicy
+
+import django_filters
+from django_countries import countries
+
+from . import access, services
+from .forms import RejectForm
+from .models import Membership
+
+
+class DenyActionsPolicy(ModelPermissionPolicy):
+    """Django model permissions, minus actions nobody may take from the admin.
+
+    Superusers hold every model permission, so only a policy can keep them from adding
+    memberships by hand (a membership follows its account) or editing the email log.
+    """
+
+    def __init__(self, model, denied):
+        super().__init__(model)
+        self.denied = frozenset(denied)
+
+    def user_has_permission(self, user, action):
+        if action in self.denied:
+            return False
+        return super().user_has_permission(user, action)
+
+    def users_with_any_permission(self, actions):
+        allowed = [action for action in actions if action not in self.denied]
+        if not allowed:
+            return get_user_model().objects.none()
+        return super().users_with_any_permission(allowed)
+
+
+def can_approve(membership: Membership) -> bool:
+    return membership.has_applied and not membership.is_verified
+
+
+def can_reject(membership: Membership) -> bool:
+    return membership.has_applied and membership.status != Membership.Status.REJECTED
+
+
+# --- Listing ------------------------------------------------------------------------------
+
+
+class MembershipFilterSet(WagtailFilterSet):
+    status = django_filters.ChoiceFilter(
+        label=gettext_lazy("Status"), choices=Membership.Status.choices
+    )
+    kind = django_filters.ChoiceFilter(label=gettext_lazy("Kind"), choices=Membership.Kind.choices)
+    organisation_type = django_filters.ChoiceFilter(
+        label=gettext_lazy("Organisation type"), choices=Membership.OrganisationType.choices
+    )
+    country = django_filters.ChoiceFilter(label=gettext_lazy("Country"), choices=countries)
+
+    class Meta:
+        model = Membership
+        fields = ["status", "kind", "organisation_type", "country"]
+
+
+class MembershipIndexView(IndexView):
+    """The vetting queue: applications waiting for a decision first, oldest first."""
+
+    page_title = gettext_lazy("Membership vetting")
+    approve_url_name = None
+    reject_url_name = None
+
+    def get_base_queryset(self):
+        waiting = Q(status=Membership.Status.PENDING, applied_at__isnull=False)
+        return (
+            super()
+            .get_base_queryset()
+            .select_related("user")
+            .annotate(
+                queue_rank=Case(
+                    When(waiting, then=Value(0)),
+                    When(applied_at__isnull=False, then=Value(1)),
+                    default=Value(2),
+                    output_field=IntegerField(),
+                )
+            )
+        )
+
+    def order_queryset(self, queryset):
+        if self.is_explicitly_ordered and self.ordering:
+            return queryset.order_by(self.ordering, "pk")
+        return queryset.order_by("queue_rank", F("applied_at").asc(nulls_last=True), "pk")
+
+    @cached_property
+    def columns(self):
+        view = self
+
+        class NameColumn(ButtonsColumnMixin, TitleColumn):
+            def get_buttons(self, instance, parent_context):
+                return view.get_list_buttons(instance)
+
+        return [
+            NameColumn(
+                "name",
+                label=_("Name"),
+                accessor="display_name",
+                sort_key="full_name",
+                get_url=self.get_inspect_url,
+            ),
+            Column("email", label=_("Email"), accessor="user.email", sort_key="user__email"),
+            Column("kind", label=_("Kind"), accessor="get_kind_display", sort_key="kind"),
+            Column("organisation", label=_("Organisation"), sort_key="organisation"),
+            Column(
+                "organisation_type",
+                label=_("Organisation type"),
+                accessor="get_organisation_type_display",
+                sort_key="organisation_type",
+            ),
+            Column("country", label=_("Country"), accessor="country.name", sort_key="country"),
+            Column("status", label=_("Status"), accessor="get_status_display", sort_key="status"),
+            DateColumn("applied_at", label=_("Applied at"), sort_key="applied_at"),
+        ]
+
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        if not self.user_has_permission("change"):
+            return buttons
+        if can_approve(instance):
+            buttons.append(
+                ListingButton(
+                    _("Approve"),
+                    url=reverse(self.approve_url_name, args=(quote(instance.pk),)),
+                    icon_name="check",
+                    attrs={"aria-label": _("Approve %(name)s") % {"name": instance.display_name}},
+                    priority=1,
+                )
+            )
+        if can_reject(instance):
+            buttons.append(
+                ListingButton(
+                    _("Reject"),
+                    url=reverse(self.reject_url_name, args=(quote(instance.pk),)),
+                    icon_name="cross",
+                    attrs={"aria-label": _("Reject %(name)s") % {"name": instance.display_name}},
+                    priority=2,
+                )
+            )
+        return buttons
+
+
+# --- Inspect and edit ---------------------------------------------------------------------
+
+
+class MembershipInspectView(InspectView):
+    approve_url_name = None
+    reject_url_name = None
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(
+            Membership.objects.select_related("user", "verified_by"), pk=self.pk
+        )
+
+    def get_fields_context(self):
+        email = {"label": _("Email"), "value": self.object.user.email, "component": None}
+        return [email, *super().get_fields_context()]
+
+    @cached_property
+    def header_buttons(self):
+        buttons = []
+        if not self.user_has_permission("change"):
+            return buttons
+        if can_approve(self.object):
+            buttons.append(
+                HeaderButton(
+                    _("Approve"),
+                    url=reverse(self.approve_url_name, args=(quote(self.object.pk),)),
+                    icon_name="check",
+                    priority=10,
+                )
+            )
+        if can_reject(self.object):
+            buttons.append(
+                HeaderButton(
+                    _("Reject"),
+                    url=reverse(self.reject_url_name, args=(quote(self.object.pk),)),
+                    icon_name="cross",
+                    priority=20,
+                )
+            )
+        return buttons
+
+
+STAFF_ROLE_CHOICES = Membership._meta.get_field("staff_role").choices
+
+
+def with_staff_role_field(form_class):
+    """The edit form plus a staff-role choice, which is saved through the service."""
+
+    class MembershipStaffRoleForm(form_class):
+        staff_role = forms.ChoiceField(
+            label=gettext_lazy("Staff role"),
+            choices=STAFF_ROLE_CHOICES,
+            required=False,
+            help_text=gettext_lazy(
+                "Lab staff and trusted members. Takes effect only while verified."
+            ),
+        )
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.fields["staff_role"].initial = self.instance.staff_role
+
+    return MembershipStaffRoleForm
+
+
+class MembershipEditView(EditView):
+    """Edits staff notes and organisation details; status changes only through vetting."""
+
+    def get_form_class(self):
+        form_class = super().get_form_class()
+        if access.can(self.request.user, "manage_staff_roles"):
+            return with_staff_role_field(form_class)
+        return form_class
+
+    def save_instance(self):
+        instance = super().save_instance()
+        if "staff_role" in self.form.fields:
+            role = self.form.cleaned_data.get("staff_role") or ""
+            if role != instance.staff_role:
+                instance = services.set_staff_role(instance, by=self.request.user, staff_role=role)
+        return instance
+
+
+# --- Vetting decisions --------------------------------------------------------------------
+
+
+class VettingActionView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView):
+    """Shared by approve and reject: load the application, check rights, go back to the queue."""
+
+    model = Membership
+    permission_required = "change"
+    index_url_name = None
+    inspect_url_name = None
+    header_icon = "user"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.object = get_object_or_404(Membership.objects.select_related("user"), pk=kwargs["pk"])
+
+    def dispatch(self, request, *args, **kwargs):
+        # Staff rights come from the access policy; the model permission alone is not enough.
+        if not access.can(request.user, "vet_members"):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_subtitle(self):
+        return self.object.display_name
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse(self.index_url_name), "label": _("Membership vetting")},
+            {"url": "", "label": self.get_page_title(), "sublabel": self.get_page_subtitle()},
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["membership"] = self.object
+        context["index_url"] = reverse(self.index_url_name)
+        context["inspect_url"] = reverse(self.inspect_url_name, args=(quote(self.object.pk),))
+        return context
+
+    def back_to_queue(self):
+        return redirect(self.index_url_name)
+
+    def refuse(self, message):
+        messages.error(self.request, message)
+        return self.back_to_queue()
+
+
+class ApproveView(VettingActionView):
+    template_name = "community/admin/approve.html"
+    page_title = gettext_lazy("Approve application")
+
+    def post(self, request, *args, **kwargs):
+        if not self.object.has_applied:
+            return self.refuse(_("This person has not applied for membership yet."))
+        try:
+            membership = services.approve(self.object, by=request.user)
+        except services.VettingError as exc:
+            return self.refuse(str(exc))
+        messages.success(
+            request,
+            _("%(name)s is now a verified member; they have been emailed.")
+            % {"name": membership.display_name},
+        )
+        return self.back_to_queue()
+
+
+class RejectView(VettingActionView):
+    template_name = "community/admin/reject.html"
+    page_title = gettext_lazy("Reject application")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", RejectForm())
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = RejectForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Give the reason the applicant will read."))
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        if not self.object.has_applied:
+            return self.refuse(_("This person has not applied for membership yet."))
+        try:
+            membership = services.reject(
+                self.object, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except services.VettingError as exc:
+            return self.refuse(str(exc))
+        messages.success(
+            request,
+            _("The application of %(name)s was rejected; they have been emailed.")
+            % {"name": membership.display_name},
+        )
+        return self.back_to_queue()

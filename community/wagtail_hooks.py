@@ -1,0 +1,156 @@
+"""Admin screens of the community app: vetting queue, agency domains, email log."""
+
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from wagtail import hooks
+from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permissions import register_permission_policy
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from .admin_views import (
+    ApproveView,
+    DenyActionsPolicy,
+    MembershipEditView,
+    MembershipFilterSet,
+    MembershipIndexView,
+    MembershipInspectView,
+    RejectView,
+)
+from .models import AgencyDomain, Membership, OutboundEmail
+
+# Registered before the viewsets so they use these policies instead of Wagtail's default.
+# A membership exists for every account; nobody creates or deletes one by hand.
+register_permission_policy(Membership, DenyActionsPolicy(Membership, {"add", "delete"}))
+# The email log is a record: nobody writes to it from the admin.
+register_permission_policy(
+    OutboundEmail, DenyActionsPolicy(OutboundEmail, {"add", "change", "delete"})
+)
+
+
+class MembershipViewSet(ModelViewSet):
+    model = Membership
+    name = "membership-vetting"
+    icon = "group"
+    menu_label = _("Membership vetting")
+    menu_order = 250
+    add_to_admin_menu = True
+    # Nothing links to a membership from content; indexing would cost a task on every save.
+    add_to_reference_index = False
+    index_view_class = MembershipIndexView
+    edit_view_class = MembershipEditView
+    inspect_view_class = MembershipInspectView
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    filterset_class = MembershipFilterSet
+    search_fields = ["full_name", "organisation", "user__email"]
+    list_per_page = 50
+    # Status, verification and staff role change only through community.services.
+    form_fields = ["organisation", "organisation_type", "country", "position", "staff_notes"]
+    inspect_view_fields = [
+        "full_name",
+        "status",
+        "kind",
+        "organisation",
+        "organisation_type",
+        "country",
+        "position",
+        "motivation",
+        "applied_at",
+        "verified_by",
+        "verified_at",
+        "expires_at",
+        "auto_verified_domain",
+        "decision_reason",
+        "staff_role",
+        "staff_notes",
+    ]
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(
+            approve_url_name=self.get_url_name("approve"),
+            reject_url_name=self.get_url_name("reject"),
+            inspect_url_name=self.get_url_name("inspect"),
+            **kwargs,
+        )
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("approve/<int:pk>/", self.construct_view(ApproveView), name="approve"),
+            path("reject/<int:pk>/", self.construct_view(RejectView), name="reject"),
+        ]
+
+
+class AgencyDomainViewSet(SnippetViewSet):
+    model = AgencyDomain
+    icon = "site"
+    menu_label = _("Agency email domains")
+    menu_order = 260
+    add_to_admin_menu = True
+    ordering = ("domain",)
+    search_fields = ["domain", "organisation"]
+    search_backend_name = None  # a short list: a database LIKE is enough
+    list_display = ["domain", "organisation", "country", "kind", "active"]
+    list_filter = ["kind", "active"]
+
+
+class OutboundEmailViewSet(ModelViewSet):
+    model = OutboundEmail
+    name = "email-log"
+    icon = "mail"
+    menu_label = _("Email log")
+    menu_order = 270
+    add_to_admin_menu = True
+    add_to_reference_index = False
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    ordering = "-created_at"
+    list_filter = ["status"]
+    search_fields = ["subject", "key"]
+    list_per_page = 50
+    list_display = [
+        "subject",
+        Column("status", label=_("Status"), accessor="get_status_display", sort_key="status"),
+        Column("to", label=_("To"), accessor=lambda email: ", ".join(email.to)),
+        Column("attempts", label=_("Attempts"), sort_key="attempts"),
+        Column("last_error", label=_("Last error")),
+        DateColumn("created_at", label=_("Created"), sort_key="created_at"),
+        DateColumn("sent_at", label=_("Sent"), sort_key="sent_at"),
+    ]
+    # Bodies are left out on purpose: account emails carry sign-in codes and reset links.
+    inspect_view_fields = [
+        "subject",
+        "to",
+        "from_email",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "message_id",
+        "created_at",
+        "sent_at",
+    ]
+
+    def get_urlpatterns(self):
+        conv = self.pk_path_converter
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path(f"inspect/<{conv}:pk>/", self.inspect_view, name="inspect"),
+        ]
+
+
+@hooks.register("register_admin_viewset")
+def register_membership_viewset():
+    return MembershipViewSet()
+
+
+@hooks.register("register_admin_viewset")
+def register_outbound_email_viewset():
+    return OutboundEmailViewSet()
+
+
+register_snippet(AgencyDomainViewSet)

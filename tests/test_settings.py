@@ -1,0 +1,248 @@
+"""Production settings: refuse bad configuration, pass `check --deploy`, pick the right backends.
+
+Each case runs in a subprocess: settings are read once per process, and the production module
+must be imported fresh under the environment being tested.
+"""
+
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PRODUCTION = "community.settings.production"
+SETTINGS_FILES = sorted((BASE_DIR / "community" / "settings").glob("*.py"))
+
+# Variables the settings read; stripped from the inherited environment so a developer's shell
+# (or CI's DATABASE_URL) cannot change what a case sees.
+_READ_PREFIXES = ("DJANGO_", "DATABASE_", "REDIS_", "EMAIL_", "ANYMAIL_", "SITE_", "MEMBER")
+
+
+def clean_env(**overrides):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_READ_PREFIXES)}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": PRODUCTION,
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(60),
+            "DJANGO_ALLOWED_HOSTS": "community.example.org",
+            "SITE_URL": "https://community.example.org",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+    )
+    for key, value in overrides.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
+
+
+def run(args, **env_overrides):
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=BASE_DIR,
+        env=clean_env(**env_overrides),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+_PRINT_SETTINGS = """
+import importlib, json, os, sys
+module = importlib.import_module(os.environ["DJANGO_SETTINGS_MODULE"])
+print(json.dumps({name: getattr(module, name, None) for name in sys.argv[1:]}, default=str))
+"""
+
+
+def settings_values(*names, **env_overrides):
+    """Import the settings module in a fresh interpreter and return the named values."""
+    result = run(["-c", _PRINT_SETTINGS, *names], **env_overrides)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_check_deploy_passes_with_required_variables():
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("secret", "why"),
+    [
+        (None, "unset"),
+        ("", "empty"),
+        ("x" * 49, "too short"),
+        ("dev-only-" + "x" * 60, "the development key"),
+    ],
+)
+def test_production_refuses_to_start_without_a_real_secret_key(secret, why):
+    result = run(["manage.py", "check"], DJANGO_SECRET_KEY=secret)
+    assert result.returncode != 0, f"started with a secret key that is {why}"
+    assert "ImproperlyConfigured" in result.stderr
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_allowed_hosts():
+    result = run(["manage.py", "check"], DJANGO_ALLOWED_HOSTS=" , ")
+    assert result.returncode != 0
+    assert "DJANGO_ALLOWED_HOSTS must list" in result.stderr
+
+
+def test_unknown_email_provider_is_refused():
+    result = run(["manage.py", "check"], EMAIL_PROVIDER="carrier-pigeon")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "Unknown EMAIL_PROVIDER 'carrier-pigeon'" in result.stderr
+
+
+def test_non_integer_setting_is_refused_with_its_name():
+    result = run(["manage.py", "check"], MEMBERSHIP_VALIDITY_DAYS="two years")
+    assert result.returncode != 0
+    assert "MEMBERSHIP_VALIDITY_DAYS must be an integer" in result.stderr
+
+
+def test_postmark_provider_uses_anymail_with_the_token_from_the_environment():
+    values = settings_values(
+        "MAILERS",
+        "ANYMAIL",
+        EMAIL_PROVIDER="Postmark",
+        ANYMAIL_POSTMARK_SERVER_TOKEN="sample-token",
+    )
+    assert values["MAILERS"]["default"]["BACKEND"] == "anymail.backends.postmark.EmailBackend"
+    assert values["ANYMAIL"] == {"POSTMARK_SERVER_TOKEN": "sample-token"}
+
+
+def test_mailgun_provider_uses_anymail():
+    values = settings_values(
+        "MAILERS", EMAIL_PROVIDER="mailgun", ANYMAIL_MAILGUN_API_KEY="sample-key"
+    )
+    assert values["MAILERS"]["default"]["BACKEND"] == "anymail.backends.mailgun.EmailBackend"
+
+
+def test_production_defaults_to_smtp_configured_from_the_environment():
+    values = settings_values(
+        "MAILERS",
+        EMAIL_PROVIDER=None,
+        EMAIL_HOST="smtp.example.org",
+        EMAIL_PORT="2525",
+        EMAIL_HOST_USER="sample-user",
+        EMAIL_HOST_PASSWORD="sample-password",
+        EMAIL_USE_TLS="false",
+    )
+    mailer = values["MAILERS"]["default"]
+    assert mailer["BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert mailer["OPTIONS"] == {
+        "host": "smtp.example.org",
+        "port": 2525,
+        "username": "sample-user",
+        "password": "sample-password",
+        "use_tls": False,
+    }
+
+
+@pytest.mark.parametrize("module", [PRODUCTION, "community.settings.dev"])
+def test_redis_url_selects_the_redis_cache(module):
+    values = settings_values(
+        "CACHES", DJANGO_SETTINGS_MODULE=module, REDIS_URL="redis://cache.internal:6379/0"
+    )
+    cache = values["CACHES"]["default"]
+    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert cache["LOCATION"] == "redis://cache.internal:6379/0"
+
+
+@pytest.mark.parametrize(
+    "module", [PRODUCTION, "community.settings.dev", "community.settings.test"]
+)
+def test_without_redis_the_cache_is_shared_in_the_database_never_per_process(module):
+    values = settings_values("CACHES", DJANGO_SETTINGS_MODULE=module, REDIS_URL=None)
+    backends = {alias: cache["BACKEND"] for alias, cache in values["CACHES"].items()}
+    assert backends["default"] == "django.core.cache.backends.db.DatabaseCache"
+    assert not [b for b in backends.values() if "locmem" in b.lower() or "dummy" in b.lower()]
+
+
+def test_database_url_selects_postgresql_with_persistent_connections():
+    values = settings_values(
+        "DATABASES",
+        DATABASE_URL="postgres://sample:secret@db.internal:5432/rai_community",
+        DATABASE_CONN_MAX_AGE="60",
+    )
+    db = values["DATABASES"]["default"]
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert (db["HOST"], db["PORT"], db["NAME"]) == ("db.internal", 5432, "rai_community")
+    assert db["CONN_MAX_AGE"] == 60
+
+
+def test_production_security_settings():
+    values = settings_values(
+        "DEBUG",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SECURE_HSTS_SECONDS",
+        "SECURE_SSL_REDIRECT",
+        "SECURE_REDIRECT_EXEMPT",
+        "X_FRAME_OPTIONS",
+        "TASKS",
+    )
+    assert values["DEBUG"] is False
+    assert values["SESSION_COOKIE_SECURE"] and values["CSRF_COOKIE_SECURE"]
+    assert values["SECURE_HSTS_SECONDS"] >= 31536000
+    assert values["SECURE_SSL_REDIRECT"] is True
+    # The load balancer probes /healthz over plain HTTP inside the network.
+    assert any(re.fullmatch(p, "healthz") for p in values["SECURE_REDIRECT_EXEMPT"])
+    assert values["X_FRAME_OPTIONS"] == "DENY"
+    assert values["TASKS"]["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
+
+
+def test_makemigrations_finds_no_missing_migration():
+    result = run(
+        ["manage.py", "makemigrations", "--check", "--dry-run"],
+        DJANGO_SETTINGS_MODULE="community.settings.test",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
+
+
+def _variables_read_by_settings():
+    names = set()
+    pattern = re.compile(r'(?:env|env_bool|env_int|env_list|os\.environ\.get)\(\s*"([A-Z_0-9]+)"')
+    for path in SETTINGS_FILES:
+        names.update(pattern.findall(path.read_text()))
+    return names
+
+
+def test_every_variable_the_settings_read_is_documented():
+    names = _variables_read_by_settings()
+    # Sanity: the scan really finds the settings' variables, so this test can fail.
+    assert {"DATABASE_URL", "DJANGO_SECRET_KEY", "REDIS_URL", "EMAIL_PROVIDER"} <= names
+    documents = {
+        ".env.example": (BASE_DIR / ".env.example").read_text(),
+        "README.md": (BASE_DIR / "README.md").read_text(),
+        "docs/configuration.md": (BASE_DIR / "docs" / "configuration.md").read_text(),
+    }
+    for name, text in documents.items():
+        missing = sorted(n for n in names | {"DJANGO_SETTINGS_MODULE"} if n not in text)
+        assert not missing, f"{name} does not mention {missing}"
+        assert "ANYMAIL_" in text, f"{name} does not explain the ANYMAIL_* variables"
+
+
+def test_env_example_is_a_valid_env_file_with_a_comment_for_each_variable():
+    lines = (BASE_DIR / ".env.example").read_text().splitlines()
+    assignment = re.compile(r"^#?\s?([A-Z][A-Z0-9_]*)=(.*)$")
+    seen = {}
+    for index, line in enumerate(lines):
+        match = assignment.match(line)
+        if not match:
+            continue
+        previous = lines[index - 1] if index else ""
+        assert previous.startswith("#"), f"{match[1]} has no explaining comment above it"
+        seen[match[1]] = match[2]
+    assert "DJANGO_SECRET_KEY" in seen
+    # A real secret must never be committed: the example value is a visible placeholder.
+    assert len(seen["DJANGO_SECRET_KEY"]) < 50 or "change" in seen["DJANGO_SECRET_KEY"]
