@@ -161,6 +161,11 @@ class AgencyDomain(index.Indexed, models.Model):
         self.domain = self.domain.strip().lower()
         super().save(*args, **kwargs)
 
+    def clean_fields(self, exclude=None):
+        # Domains are case-insensitive: store them lower-case before the pattern check.
+        self.domain = (self.domain or "").strip().lower()
+        super().clean_fields(exclude=exclude)
+
 
 class OutboundEmail(models.Model):
     """Every email the platform sends, recorded before it is sent.

@@ -58,7 +58,7 @@ def admin_user(db):
 
 @pytest.fixture
 def user_for_role(request, db):
-    """Indirect fixture: ``@pytest.mark.parametrize("user_for_role", ROLE_NAMES, indirect=True)``."""
+    """Indirect: ``@pytest.mark.parametrize("user_for_role", ROLE_NAMES, indirect=True)``."""
     name = request.param
     return name, (
         None

@@ -3,10 +3,12 @@
 import email
 import re
 
-import pytest
 from django.core import mail
 
 from wagtail.models import Page, Site
+
+import pytest
+from playwright.sync_api import expect
 
 from community.models import Membership
 from home.models import HomePage
@@ -65,19 +67,19 @@ def test_visitor_signs_up_is_verified_by_email_and_approved_by_an_editor(
     visitor.fill("input[name=email]", address)
     visitor.fill("input[name=password1]", PASSWORD)
     visitor.fill("input[name=password2]", PASSWORD)
-    visitor.locator("form:has(input[name=password2]) button[type=submit]").click()
+    visitor.locator("form:has(input[name=password2]) button[type=submit]").first.click()
     visitor.wait_for_url(re.compile(r"/accounts/confirm-email/"))
 
     # The link from the email confirms the address.
     link = _verification_link(address)
     visitor.goto(link.replace("http://testserver", live_server.url))
-    visitor.locator("main form button[type=submit]").click()
+    visitor.locator("main form button[type=submit]").first.click()
 
     # Signs in and applies for membership.
     visitor.goto("/accounts/login/")
     visitor.fill("input[name=login]", address)
     visitor.fill("input[name=password]", PASSWORD)
-    visitor.locator("form:has(input[name=password]) button[type=submit]").click()
+    visitor.locator("form:has(input[name=password]) button[type=submit]").first.click()
     visitor.wait_for_url(re.compile(r"/membership/"))
     visitor.fill("input[name=full_name]", "Sample Analyst")
     visitor.check("input[name=kind][value=law_enforcement]")
@@ -85,23 +87,24 @@ def test_visitor_signs_up_is_verified_by_email_and_approved_by_an_editor(
     visitor.select_option("select[name=organisation_type]", "police")
     visitor.select_option("select[name=country]", "KE")
     visitor.fill("input[name=position]", "Crime analyst")
-    visitor.locator("form:has(input[name=full_name]) button[type=submit]").click()
+    visitor.locator("form:has(input[name=full_name]) button[type=submit]").first.click()
     status = visitor.locator("[data-membership-status]")
     assert status.first.get_attribute("data-membership-status") == "pending"
 
     # An editor (with TOTP) signs in and approves the application in the admin.
-    editor = make_member(kind=Membership.Kind.OTHER, staff_role="editor",
-                         email="editor.smoke@example.org")
+    editor = make_member(
+        kind=Membership.Kind.OTHER, staff_role="editor", email="editor.smoke@example.org"
+    )
     secret = with_mfa(editor)
     staff = new_page()
     staff.goto("/admin/")
     staff.wait_for_url(re.compile(r"/accounts/login/"))
     staff.fill("input[name=login]", editor.email)
     staff.fill("input[name=password]", "correct horse battery staple")
-    staff.locator("form:has(input[name=password]) button[type=submit]").click()
+    staff.locator("form:has(input[name=password]) button[type=submit]").first.click()
     staff.wait_for_url(re.compile(r"/accounts/2fa/authenticate/"))
     staff.fill("input[name=code]", _totp_code(secret))
-    staff.locator("form:has(input[name=code]) button[type=submit]").click()
+    staff.locator("form:has(input[name=code]) button[type=submit]").first.click()
     staff.wait_for_url(re.compile(r"/admin/"))
     approve_in_admin(staff, "Sample Analyst")
 
@@ -115,4 +118,13 @@ def test_visitor_signs_up_is_verified_by_email_and_approved_by_an_editor(
 
 
 def approve_in_admin(staff, applicant_name):
-    raise NotImplementedError
+    staff.goto("/admin/membership-vetting/?status=pending")
+    row = staff.locator("tbody tr", has_text=applicant_name)
+    expect(row).to_have_count(1)
+    approve = row.get_by_role("link", name="Approve")
+    if not approve.is_visible():  # row actions may sit in a "More" menu
+        row.get_by_role("button").first.click()
+    approve.click()
+    staff.get_by_role("button", name="Yes, approve").click()
+    staff.wait_for_url(re.compile(r"/admin/membership-vetting/"))
+    expect(staff.get_by_text("is now a verified member").first).to_be_visible()

@@ -3,7 +3,6 @@
 from datetime import timedelta
 from email import message_from_bytes, policy
 
-from django.apps import apps
 from django.contrib.messages import get_messages
 from django.core import mail
 from django.urls import reverse
@@ -22,19 +21,6 @@ pytestmark = pytest.mark.django_db
 QUEUE = "/admin/membership-vetting/"
 REFUSED_ROLES = ["anon", "pending", "member", "le_member", "expert", "moderator"]
 PRIVILEGED = {"moderator"}
-
-
-@pytest.fixture(autouse=True)
-def _role_permissions():
-    """Run the role-group handler the way ``migrate`` should.
-
-    community.signals.ensure_role_groups waits for the *last* app's post_migrate, but the last
-    installed app (django.contrib.humanize) has no models, so migrate never sends it that
-    signal and the Editors group misses its community permissions. Harmless once fixed.
-    """
-    from community.signals import ensure_role_groups
-
-    ensure_role_groups(sender=None, app_config=list(apps.get_app_configs())[-1])
 
 
 @pytest.fixture(autouse=True)
