@@ -3,14 +3,23 @@
 import uuid
 
 from django.contrib.sites.shortcuts import get_current_site
+from django.urls import reverse
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
+from allauth.mfa.utils import is_mfa_enabled
 
+from . import access
 from .emails import queue_message
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_login_redirect_url(self, request):
+        # Moderators, editors and admins without MFA go straight to set it up.
+        if access.is_privileged(request.user) and not is_mfa_enabled(request.user):
+            return reverse("mfa_activate_totp")
+        return super().get_login_redirect_url(request)
+
     def send_mail(self, template_prefix, email, context):
         request = allauth_context.request
         ctx = {"request": request, "email": email, "current_site": get_current_site(request)}

@@ -127,6 +127,22 @@ def test_anonymous_is_sent_to_login_not_mfa(client):
     assert _path(response) == reverse("account_login")
 
 
+@pytest.mark.parametrize("fixture", ["moderator", "editor", "admin_user"])
+def test_privileged_without_mfa_are_sent_to_setup_at_sign_in(request, fixture):
+    user = request.getfixturevalue(fixture)
+    response = _password_login(Client(), user)
+    assert response.status_code == 302
+    assert _path(response) == reverse("mfa_activate_totp")
+
+
+@pytest.mark.parametrize("fixture", ["pending", "member", "le_member", "expert"])
+def test_members_sign_in_to_their_membership_page(request, fixture):
+    user = request.getfixturevalue(fixture)
+    response = _password_login(Client(), user)
+    assert response.status_code == 302
+    assert _path(response) == reverse("membership")
+
+
 # --- TOTP login ---------------------------------------------------------------------------
 
 
