@@ -1,0 +1,75 @@
+"""The events app's rules, registered with the one access policy (community.access)."""
+
+import datetime as dt
+
+from django.utils import timezone
+
+from community import access
+from community.access import Audience, Role, rule
+
+SEAT_STATUSES = {"confirmed", "attended"}
+
+
+@rule("events.register")
+def may_register(user, event) -> bool:
+    """Verified members the event's registration audience admits, and who may see it."""
+    who = getattr(event, "registration_audience", "nobody")
+    if who == "nobody" or not access.can(user, "view", event):
+        return False
+    if Role.PENDING in access.roles(user) or Role.ANONYMOUS in access.roles(user):
+        return False
+    return who in access.audiences(user)
+
+
+@rule("events.manage_registrations")
+def may_manage(user, obj) -> bool:
+    return access.is_staff(user)
+
+
+@rule("events.see_join_link")
+def may_see_join_link(user, registration) -> bool:
+    """Only the confirmed registrant themself, whatever their other roles."""
+    if registration is None or user is None or not user.is_authenticated:
+        return False
+    return (
+        registration.user_id == user.pk
+        and registration.status in SEAT_STATUSES
+        and (access.can(user, "view", registration.event))
+    )
+
+
+@rule("events.view_release")
+def may_view_release(user, item) -> bool:
+    """``item`` is ``(event, release_value, registration_or_None)`` for a material/recording.
+
+    Registrants (confirmed or attended) see it from publication; verified members from the
+    members date (or at once when released to members); everyone who may see the event from
+    the public date (or at once when released to everyone).
+    """
+    event, release, registration = item
+    if not access.can(user, "view", event):
+        return False
+    if access.is_staff(user):
+        return True
+    today = timezone.localdate()
+    stage = release.get("available_to", "registrants")
+    public_from = release.get("public_from")
+    members_from = release.get("members_from")
+    if stage == "public" or (_reached(public_from, today)):
+        return True
+    is_member = Audience.MEMBERS in access.audiences(user)
+    if is_member and (stage == "members" or _reached(members_from, today)):
+        return True
+    return bool(
+        registration is not None
+        and registration.user_id == getattr(user, "pk", None)
+        and registration.status in SEAT_STATUSES
+    )
+
+
+def _reached(day, today) -> bool:
+    if not day:
+        return False
+    if isinstance(day, str):
+        day = dt.date.fromisoformat(day)
+    return day <= today

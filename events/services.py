@@ -1,0 +1,290 @@
+"""Registration operations. Each one that counts seats runs in one transaction holding the
+event's lock row (EventCalendarState), recounts, then writes — so seats are never
+overbooked, whichever process or thread the requests arrive on."""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from community import access
+
+from .models import (
+    ACTIVE_STATUSES,
+    EventCalendarState,
+    EventPage,
+    Registration,
+    RegistrationStatus,
+)
+from .notifications import notify
+
+TEXT_ANSWER_MAX = 2000
+
+
+class RegistrationError(Exception):
+    """A registration request that cannot be carried out; the message is for the member."""
+
+    def __init__(self, message, *, code="invalid", field_errors=None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.field_errors = field_errors or {}
+
+
+class NotAllowed(RegistrationError):
+    """The viewer may not do this (or see the event): views answer 404."""
+
+    def __init__(self):
+        super().__init__(_("Not found."), code="not_found")
+
+
+def lock_event(event: EventPage) -> EventPage:
+    """Take the event's lock row and return the event as committed now.
+
+    Must run inside a transaction. The lock row exists before the first registration
+    (created outside the lock so that concurrent first requests do not race to insert it).
+    """
+    EventCalendarState.for_event(event)
+    EventCalendarState.objects.select_for_update().get(pk=event.pk)
+    return EventPage.objects.get(pk=event.pk)
+
+
+def seats_taken(event: EventPage, country=None) -> int:
+    qs = Registration.objects.filter(event=event).holding_seats()
+    if country is not None:
+        qs = qs.filter(country=country)
+    return qs.count()
+
+
+def has_seat(event: EventPage, country: str) -> bool:
+    if event.capacity is not None and seats_taken(event) >= event.capacity:
+        return False
+    if event.country_quota is not None and country:
+        return seats_taken(event, country) < event.country_quota
+    return True
+
+
+def clean_answers(event: EventPage, raw: dict) -> dict:
+    """Validate answers against the event's questions; keyed by the question's block id."""
+    cleaned, errors = {}, {}
+    for block in event.questions:
+        key = f"q_{block.id}"
+        value = raw.get(key, "")
+        value = value.strip() if isinstance(value, str) else value
+        question = block.value
+        label = question["label"]
+        if block.block_type == "yes_no":
+            if value in ("", None):
+                value = ""
+            elif value not in ("yes", "no"):
+                errors[key] = _("Answer yes or no.")
+                continue
+        elif block.block_type == "choice":
+            if value and value not in list(question["choices"]):
+                errors[key] = _("Choose one of the options.")
+                continue
+        elif isinstance(value, str) and len(value) > TEXT_ANSWER_MAX:
+            errors[key] = _("Keep the answer under %(n)s characters.") % {"n": TEXT_ANSWER_MAX}
+            continue
+        if question["required"] and value in ("", None):
+            errors[key] = _("This question needs an answer.")
+            continue
+        cleaned[block.id] = {"question": label, "answer": value}
+    if errors:
+        raise RegistrationError(
+            _("Please answer the questions marked below."), code="answers", field_errors=errors
+        )
+    return cleaned
+
+
+def _member_country(user) -> str:
+    membership = getattr(user, "membership", None)
+    return str(membership.country) if membership and membership.country else ""
+
+
+def register(
+    user, event: EventPage, answers: dict | None = None, *, now=None, _skip_lock=False
+) -> Registration:
+    """Register ``user``: confirmed, waitlisted or pending approval. Raises on refusal."""
+    if not access.can(user, "events.register", event):
+        raise NotAllowed
+    now = now or timezone.now()
+    state = event.registration_state(now)
+    if state != "open":
+        raise RegistrationError(_("Registration is not open for this event."), code=state)
+    cleaned = clean_answers(event, answers or {})
+    country = _member_country(user)
+
+    with transaction.atomic():
+        # The control path of the concurrency test skips the lock to show what it prevents.
+        current = event if _skip_lock else lock_event(event)
+        if Registration.objects.filter(event=current, user=user).active().exists():
+            raise RegistrationError(
+                _("You are already registered for this event."), code="duplicate"
+            )
+        if current.approval_required:
+            status = RegistrationStatus.PENDING
+        elif has_seat(current, country):
+            status = RegistrationStatus.CONFIRMED
+        else:
+            status = RegistrationStatus.WAITLISTED
+        try:
+            with transaction.atomic():
+                registration = Registration.objects.create(
+                    event=current,
+                    user=user,
+                    status=status,
+                    answers=cleaned,
+                    country=country,
+                    created_at=now,
+                    confirmed_at=now if status == RegistrationStatus.CONFIRMED else None,
+                )
+        except IntegrityError as exc:  # the partial unique index: a parallel duplicate
+            raise RegistrationError(
+                _("You are already registered for this event."), code="duplicate"
+            ) from exc
+        notify(registration, status)
+    return registration
+
+
+def _promote(event: EventPage, now) -> list[Registration]:
+    """Fill free seats from the waitlist in arrival order. Call with the lock held."""
+    promoted = []
+    if event.status != "scheduled" or event.end <= now:
+        return promoted
+    waiting = Registration.objects.filter(
+        event=event, status=RegistrationStatus.WAITLISTED
+    ).order_by("created_at", "pk")
+    for registration in waiting:
+        if event.capacity is not None and seats_taken(event) >= event.capacity:
+            break
+        if not has_seat(event, registration.country):
+            continue  # this country's quota is full; the next in line may still fit
+        registration.status = RegistrationStatus.CONFIRMED
+        registration.confirmed_at = now
+        registration.save(update_fields=["status", "confirmed_at", "updated_at"])
+        notify(registration, "promoted")
+        promoted.append(registration)
+    return promoted
+
+
+def promote_waitlist(event: EventPage, *, now=None) -> list[Registration]:
+    with transaction.atomic():
+        current = lock_event(event)
+        return _promote(current, now or timezone.now())
+
+
+def cancel(registration: Registration, *, by, now=None) -> Registration:
+    """Cancel a registration (by its member before the deadline, or by staff)."""
+    now = now or timezone.now()
+    is_staff = access.can(by, "events.manage_registrations")
+    if registration.user_id != getattr(by, "pk", None) and not is_staff:
+        raise NotAllowed
+    with transaction.atomic():
+        current = lock_event(registration.event)
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if not registration.is_active or registration.status == RegistrationStatus.ATTENDED:
+            raise RegistrationError(_("This registration cannot be cancelled."), code="state")
+        if not is_staff and now >= current.may_cancel_until():
+            raise RegistrationError(
+                _("The cancellation deadline has passed. Please contact the lab."),
+                code="deadline",
+            )
+        held_seat = registration.holds_seat
+        registration.status = RegistrationStatus.CANCELLED
+        registration.cancelled_at = now
+        registration.sequence += 1
+        registration.save(update_fields=["status", "cancelled_at", "sequence", "updated_at"])
+        notify(registration, "cancelled", had_invite=held_seat)
+        if held_seat:
+            _promote(current, now)
+    return registration
+
+
+def approve(registration: Registration, *, by, now=None) -> Registration:
+    if not access.can(by, "events.manage_registrations"):
+        raise NotAllowed
+    now = now or timezone.now()
+    with transaction.atomic():
+        current = lock_event(registration.event)
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if registration.status != RegistrationStatus.PENDING:
+            raise RegistrationError(_("Only pending registrations can be approved."), code="state")
+        if has_seat(current, registration.country):
+            registration.status = RegistrationStatus.CONFIRMED
+            registration.confirmed_at = now
+        else:
+            registration.status = RegistrationStatus.WAITLISTED
+        registration.save(update_fields=["status", "confirmed_at", "updated_at"])
+        notify(registration, "approved" if registration.holds_seat else "waitlisted")
+    return registration
+
+
+def reject(registration: Registration, *, by, reason: str = "") -> Registration:
+    if not access.can(by, "events.manage_registrations"):
+        raise NotAllowed
+    with transaction.atomic():
+        lock_event(registration.event)
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if registration.status not in (RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED):
+            raise RegistrationError(
+                _("Only pending or waitlisted registrations can be rejected."), code="state"
+            )
+        registration.status = RegistrationStatus.REJECTED
+        registration.decision_reason = reason.strip()
+        registration.save(update_fields=["status", "decision_reason", "updated_at"])
+        notify(registration, "rejected")
+    return registration
+
+
+def mark_attended(registration: Registration, *, by) -> Registration:
+    if not access.can(by, "events.manage_registrations"):
+        raise NotAllowed
+    with transaction.atomic():
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if registration.status not in (RegistrationStatus.CONFIRMED, RegistrationStatus.ATTENDED):
+            raise RegistrationError(_("Only confirmed registrants can attend."), code="state")
+        if registration.status != RegistrationStatus.ATTENDED:
+            registration.status = RegistrationStatus.ATTENDED
+            registration.save(update_fields=["status", "updated_at"])
+    return registration
+
+
+def record_event_change(event: EventPage, *, now=None) -> bool:
+    """After a publish: bump SEQUENCE and notify registrants if time, place or status changed.
+
+    Returns True when the change was significant. Also fills seats a capacity rise freed.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        current = lock_event(event)
+        state = EventCalendarState.objects.get(pk=current.pk)
+        fingerprint = current.significant_fingerprint()
+        changed = fingerprint != state.fingerprint
+        if changed:
+            state.sequence += 1
+            state.fingerprint = fingerprint
+            state.changed_at = now
+            state.save()
+            kind = "event_cancelled" if current.is_cancelled else "event_updated"
+            for registration in Registration.objects.filter(event=current).active():
+                notify(registration, kind, had_invite=registration.holds_seat)
+        if not current.is_cancelled:
+            _promote(current, now)
+    return changed
+
+
+def cancel_event(event: EventPage, *, by, now=None) -> EventPage:
+    """Cancel the event (a new published revision with status cancelled) and notify."""
+    if not access.can(by, "events.manage_registrations"):
+        raise NotAllowed
+    page = event.get_latest_revision_as_object()
+    page.status = "cancelled"
+    revision = page.save_revision(user=by, log_action=True)
+    revision.publish(user=by)
+    return EventPage.objects.get(pk=event.pk)
+
+
+def active_registration(user, event) -> Registration | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return Registration.objects.filter(event=event, user=user, status__in=ACTIVE_STATUSES).first()
