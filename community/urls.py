@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("membership/", views.membership, name="membership"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("events.urls")),
 ]
 
 if settings.DEBUG:
