@@ -8,4 +8,9 @@ class EventsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from wagtail import hooks
+
         from . import rules, signals  # noqa: F401
+        from .demo import seed_events
+
+        hooks.register("seed_demo", seed_events)

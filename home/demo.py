@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from wagtail import hooks
 from wagtail.models import Page, Site
 from wagtail.rich_text import RichText
 
@@ -219,6 +220,9 @@ def seed(*, seed: int = 1, reset: bool = False) -> Report:
         pages = _seed_pages(report, rebuild_home=reset)
         _seed_site_settings(report, pages)
         _seed_accounts(report, rng)
+        # Feature apps add their sample content through the "seed_demo" hook.
+        for seed_app in hooks.get_hooks("seed_demo"):
+            seed_app(report=report, home=pages["home"], rng=rng)
     return report
 
 
