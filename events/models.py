@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Page, PageManager
+from wagtail.query import PageQuerySet
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
@@ -88,7 +89,7 @@ class RegistrationAudience(models.TextChoices):
     STAFF = access.Audience.STAFF.value, _("Lab staff")
 
 
-class EventPageQuerySet(access.VisibleQuerySetMixin, models.QuerySet):
+class EventPageQuerySet(access.VisibleQuerySetMixin, PageQuerySet):
     pass
 
 
