@@ -454,7 +454,7 @@ class RegistrationQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """Registrations a viewer may list: their own; staff see all."""
-        if access.can(user, "manage_registrations"):
+        if access.can(user, "events.manage_registrations"):
             return self
         if user is None or not user.is_authenticated:
             return self.none()

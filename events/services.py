@@ -117,6 +117,11 @@ def register(
     with transaction.atomic():
         # The control path of the concurrency test skips the lock to show what it prevents.
         current = event if _skip_lock else lock_event(event)
+        # The page the request loaded may be stale: an editor may have cancelled or closed
+        # the event since. Decide on the row as committed now.
+        state = current.registration_state(now)
+        if state != "open":
+            raise RegistrationError(_("Registration is not open for this event."), code=state)
         if Registration.objects.filter(event=current, user=user).active().exists():
             raise RegistrationError(
                 _("You are already registered for this event."), code="duplicate"
@@ -277,7 +282,9 @@ def cancel_event(event: EventPage, *, by, now=None) -> EventPage:
     """Cancel the event (a new published revision with status cancelled) and notify."""
     if not access.can(by, "events.manage_registrations"):
         raise NotAllowed
-    page = event.get_latest_revision_as_object()
+    # From the live page, not the latest revision: an editor's unpublished draft must not
+    # go live along with the cancellation.
+    page = EventPage.objects.get(pk=event.pk)
     page.status = "cancelled"
     revision = page.save_revision(user=by, log_action=True)
     revision.publish(user=by)

@@ -9,3 +9,12 @@ def send_registration_email(registration_id: int, kind: str, key: str, invite: b
     from .emails import send_registration_email as send
 
     return send(registration_id, kind, key, invite)
+
+
+@task()
+def send_due_reminders() -> dict:
+    """For schedulers: queue every reminder due now (same as ``send_event_reminders``)."""
+    from .emails import enqueue_due_reminders
+
+    # Task results must be JSON: keys become strings.
+    return {str(hours): count for hours, count in enqueue_due_reminders().items()}

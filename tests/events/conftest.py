@@ -2,10 +2,11 @@
 
 import datetime as dt
 
-import pytest
 from django.utils import timezone
 
 from wagtail.models import Page, Site
+
+import pytest
 
 from events.models import EventIndexPage, EventPage
 from home.models import HomePage

@@ -3,9 +3,10 @@ a full event with a waitlist; idempotent."""
 
 from io import StringIO
 
-import pytest
 from django.core.management import call_command
 from django.utils import timezone
+
+import pytest
 
 from events.demo import EVENTS
 from events.models import EventPage, Registration, RegistrationStatus

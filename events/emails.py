@@ -1,0 +1,241 @@
+"""Registration emails and reminders, rendered at delivery time from the current state.
+
+Everything here runs inside a task. Access is checked again when the email is rendered, not
+when it was queued: a member who lost access in between gets nothing that shows the event.
+"""
+
+import datetime as dt
+import re
+import zoneinfo
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import dateformat, timezone
+
+from community import access
+from community.emails import queue_email
+from community.models import OutboundEmail
+
+from . import ical
+from .models import SEAT_STATUSES, EventStatus, Registration, RegistrationStatus
+
+KINDS = {
+    "confirmed",
+    "waitlisted",
+    "pending",
+    "promoted",
+    "approved",
+    "rejected",
+    "cancelled",
+    "event_updated",
+    "event_cancelled",
+    "reminder",
+}
+# Kinds that carry a METHOD:REQUEST invite (for seat holders) and may show the join link.
+REQUEST_KINDS = {"confirmed", "promoted", "approved", "event_updated", "reminder"}
+CANCEL_KINDS = {"cancelled", "event_cancelled"}
+# Kinds only worth sending while the registration still holds its seat.
+SEAT_KINDS = {"confirmed", "promoted", "approved", "reminder"}
+REMINDER_RE = re.compile(r"^reminder_(\d+)h$")
+
+MY_EVENTS_PATH = "/me/events/"
+
+
+def parse_kind(kind: str) -> tuple[str, int | None]:
+    """``"reminder_24h"`` → ``("reminder", 24)``; other kinds pass through."""
+    match = REMINDER_RE.match(kind)
+    if match:
+        return "reminder", int(match.group(1))
+    return kind, None
+
+
+def _offset_label(value: dt.datetime) -> str:
+    offset = value.utcoffset() or dt.timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}:{rest:02d}" if rest else f"UTC{sign}{hours}"
+
+
+def format_span(event, zone_name: str) -> str:
+    """The event's time in ``zone_name``: "Friday 4 December 2026, 09:00–12:00 (Zone, UTC+1)"."""
+    zone = zoneinfo.ZoneInfo(zone_name)
+    start, end = event.start.astimezone(zone), event.end.astimezone(zone)
+    label = f"({zone_name}, {_offset_label(start)})"
+    day = "l j F Y"
+    if start.date() == end.date():
+        return (
+            f"{dateformat.format(start, day)}, {dateformat.format(start, 'H:i')}–"
+            f"{dateformat.format(end, 'H:i')} {label}"
+        )
+    return (
+        f"{dateformat.format(start, day + ', H:i')} – "
+        f"{dateformat.format(end, day + ', H:i')} {label}"
+    )
+
+
+def format_dates(event) -> str:
+    """An all-day event's dates (they are the same everywhere: no zone conversion)."""
+    first = dateformat.format(event.start_date, "l j F Y")
+    if event.end_date == event.start_date:
+        return first
+    return f"{first} – {dateformat.format(event.end_date, 'l j F Y')}"
+
+
+def recipient_zone(user, event) -> str:
+    """The member's own zone when they set one and it differs from the event's."""
+    membership = getattr(user, "membership", None)
+    name = (membership.time_zone if membership else "") or ""
+    if not name or name == event.time_zone:
+        return ""
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return ""
+    return name
+
+
+def may_receive_details(registration) -> bool:
+    """Whether the registrant may still see the event right now."""
+    event = registration.event
+    return event.live and access.can(registration.user, "view", event)
+
+
+def build_context(registration, kind, *, hours=None, show_join=False) -> dict:
+    event, user = registration.event, registration.user
+    membership = getattr(user, "membership", None)
+    own_zone = "" if event.all_day else recipient_zone(user, event)
+    return {
+        "kind": kind,
+        "hours": hours,
+        "registration": registration,
+        "event": event,
+        "title": event.title,
+        "name": (membership.display_name if membership else "") or user.get_username(),
+        "all_day": event.all_day,
+        "when": format_dates(event) if event.all_day else format_span(event, event.time_zone),
+        "when_yours": format_span(event, own_zone) if own_zone else "",
+        "place": ical.location_text(event),
+        "event_url": ical.event_url(event),
+        "my_events_url": f"{settings.SITE_URL}{MY_EVENTS_PATH}",
+        "join_url": event.online_join_url if show_join else "",
+        "reason": registration.decision_reason if kind == "rejected" else "",
+        "event_status": event.status,
+    }
+
+
+def send_registration_email(registration_id: int, kind: str, key: str, invite: bool) -> str:
+    """Render and queue one registration email under ``key``. Returns what happened:
+    "queued", "duplicate" (key already used), "missing", or "skipped" (nothing to send).
+    """
+    base_kind, hours = parse_kind(kind)
+    if base_kind not in KINDS:
+        raise ValueError(f"Unknown registration email kind: {kind!r}")
+    if OutboundEmail.objects.filter(key=key).exists():
+        return "duplicate"
+    registration = (
+        Registration.objects.select_related("event", "user", "user__membership")
+        .filter(pk=registration_id)
+        .first()
+    )
+    if registration is None or not registration.user.email:
+        return "missing"
+    event = registration.event
+    if not may_receive_details(registration):
+        return "skipped"
+    holds_seat = registration.status in SEAT_STATUSES
+    if base_kind in SEAT_KINDS and not holds_seat:
+        return "skipped"  # cancelled since this was queued; the cancellation says so
+    now = timezone.now()
+    if base_kind == "reminder" and (event.status != EventStatus.SCHEDULED or event.start <= now):
+        return "skipped"
+    if base_kind == "event_updated" and event.end <= now:
+        return "skipped"  # a correction to a past event's page is no news to attendees
+
+    if base_kind in REQUEST_KINDS:
+        method = ical.METHOD_REQUEST if invite and holds_seat else None
+    elif base_kind in CANCEL_KINDS:
+        method = ical.METHOD_CANCEL if invite else None
+    else:
+        method = None  # waitlisted, pending, rejected: nothing goes into a calendar
+    show_join = (
+        base_kind in REQUEST_KINDS
+        and holds_seat
+        and bool(event.online_join_url)
+        and event.status == EventStatus.SCHEDULED
+        and access.can(registration.user, "events.see_join_link", registration)
+    )
+
+    attachments = []
+    if method:
+        cal = ical.invite_calendar(registration, method, private=show_join)
+        attachments.append(
+            {
+                "filename": "cancel.ics" if method == ical.METHOD_CANCEL else "invite.ics",
+                "content": ical.calendar_bytes(cal).decode("utf-8"),
+                # The MIME method= must equal the file's METHOD, or Outlook and Gmail show
+                # a plain attachment instead of an invitation.
+                "mimetype": f"text/calendar; method={method}",
+            }
+        )
+    context = build_context(registration, base_kind, hours=hours, show_join=show_join)
+    context["has_invite"] = bool(method)
+    queue_email(
+        key=key,
+        to=[registration.user.email],
+        template=f"events/email/{base_kind}",
+        context=context,
+        attachments=attachments,
+    )
+    return "queued"
+
+
+# --- reminders ------------------------------------------------------------------------
+
+
+def reminder_key(registration, hours: int) -> str:
+    # The start is part of the key: moving the event earns a fresh reminder.
+    return f"event:{registration.pk}:reminder_{hours}h:{registration.event.start.isoformat()}"
+
+
+def due_reminders(now=None) -> list[tuple[Registration, int]]:
+    """(registration, hours) pairs due now: confirmed seats of scheduled, live events that
+    start within the smallest configured window they fall into and have not started.
+    """
+    now = now or timezone.now()
+    windows = sorted({int(h) for h in settings.EVENT_REMINDER_HOURS if int(h) > 0})
+    if not windows:
+        return []
+    registrations = Registration.objects.filter(
+        status=RegistrationStatus.CONFIRMED,
+        event__live=True,
+        event__status=EventStatus.SCHEDULED,
+        event__start__gt=now,
+        event__start__lte=now + dt.timedelta(hours=windows[-1]),
+    ).select_related("event")
+    due = []
+    for registration in registrations:
+        left = registration.event.start - now
+        # Only the closest window: a late registrant 30 minutes before gets the 1 h one.
+        hours = next(h for h in windows if left <= dt.timedelta(hours=h))
+        due.append((registration, hours))
+    if not due:
+        return []
+    sent = set(
+        OutboundEmail.objects.filter(key__in=[reminder_key(r, h) for r, h in due]).values_list(
+            "key", flat=True
+        )
+    )
+    return [(r, h) for r, h in due if reminder_key(r, h) not in sent]
+
+
+def enqueue_due_reminders(now=None) -> dict[int, int]:
+    """Queue every due reminder (after commit). Returns {hours: count queued}."""
+    from .tasks import send_registration_email as task
+
+    counts = {int(h): 0 for h in settings.EVENT_REMINDER_HOURS}
+    for registration, hours in due_reminders(now):
+        args = (registration.pk, f"reminder_{hours}h", reminder_key(registration, hours), True)
+        transaction.on_commit(lambda args=args: task.enqueue(*args))
+        counts[hours] = counts.get(hours, 0) + 1
+    return counts

@@ -1,0 +1,58 @@
+"""The registration form: one field per question the editors added to the event."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .services import TEXT_ANSWER_MAX
+
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+
+
+def question_key(block) -> str:
+    return f"q_{block.id}"
+
+
+class RegistrationForm(forms.Form):
+    """Built from ``event.questions``; the service validates the answers again on its own."""
+
+    def __init__(self, event, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.event = event
+        for block in event.questions:
+            question = block.value
+            common = {
+                "label": question["label"],
+                "help_text": question.get("help_text") or "",
+                "required": bool(question.get("required")),
+            }
+            if block.block_type == "choice":
+                field = forms.ChoiceField(
+                    choices=[(choice, choice) for choice in question["choices"]],
+                    widget=forms.RadioSelect,
+                    **common,
+                )
+            elif block.block_type == "yes_no":
+                field = forms.ChoiceField(choices=YES_NO, widget=forms.RadioSelect, **common)
+            else:
+                field = forms.CharField(
+                    max_length=TEXT_ANSWER_MAX,
+                    widget=forms.Textarea(attrs={"rows": 3, "maxlength": TEXT_ANSWER_MAX}),
+                    **common,
+                )
+            self.fields[question_key(block)] = field
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.is_bound:
+            # A hand-made POST naming a question that does not exist is refused outright
+            # rather than silently dropped: the member should know what was kept.
+            unknown = [key for key in self.data if key.startswith("q_") and key not in self.fields]
+            if unknown:
+                raise forms.ValidationError(
+                    _("The form does not match this event's questions. Please try again."),
+                    code="unknown_question",
+                )
+        return cleaned
+
+    def answers(self) -> dict:
+        return {key: self.cleaned_data.get(key, "") for key in self.fields}

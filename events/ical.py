@@ -1,0 +1,244 @@
+"""iCalendar output for events: functions of their arguments, no request, no side effects.
+
+Invites (one VEVENT with ORGANIZER/ATTENDEE, METHOD:REQUEST or CANCEL) and feeds (many
+VEVENTs, no METHOD or METHOD:PUBLISH) share ``build_vevent`` and ``add_timezones``, so a
+calendar client sees the same UID, SEQUENCE, times and text whichever channel it came from.
+
+Everything an editor typed is set as a property *value*: the library escapes commas,
+semicolons and line breaks, so a title can never start a new property or component.
+"""
+
+import datetime as dt
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from icalendar import Calendar, Conference, Event, vCalAddress, vDuration
+
+PRODID = "-//Responsible AI Lab//Community events//EN"
+
+METHOD_REQUEST = "REQUEST"
+METHOD_CANCEL = "CANCEL"
+METHOD_PUBLISH = "PUBLISH"
+
+STATUS_MAP = {"scheduled": "CONFIRMED", "postponed": "TENTATIVE", "cancelled": "CANCELLED"}
+SEAT_STATUSES = {"confirmed", "attended"}
+
+
+def event_url(event) -> str:
+    """The event page's absolute address (the Wagtail Site's, else SITE_URL + path)."""
+    full = event.get_full_url()
+    if full:
+        return full
+    # No Site matches the page (e.g. a bare install): the configured address still works.
+    return f"{settings.SITE_URL}{event.url_path}"
+
+
+def location_text(event) -> str:
+    """Venue name, address, city and country on one line; "Online" for online events."""
+    if event.format == "online":
+        return _("Online")
+    parts = [event.venue_name, " ".join((event.venue_address or "").split()), event.venue_city]
+    if event.venue_country:
+        parts.append(str(event.venue_country.name))
+    text = ", ".join(p for p in parts if p)
+    if event.format == "hybrid":
+        text = _("%(place)s (and online)") % {"place": text} if text else _("Online")
+    return text
+
+
+def summary_text(event) -> str:
+    if event.status == "cancelled":
+        return _("Cancelled: %(title)s") % {"title": event.title}
+    if event.status == "postponed":
+        return _("Postponed: %(title)s") % {"title": event.title}
+    return event.title
+
+
+def last_change(event, state, registration=None, now=None) -> dt.datetime:
+    """When this calendar object last changed, in UTC.
+
+    ``state.changed_at`` moves only on significant changes (time, place, status), but a
+    published edit of the summary or description changes the VEVENT too, so clients that
+    compare LAST-MODIFIED should see the later of the two. A registrant's own change (their
+    cancellation) also changes their copy. ``now`` is only the fallback when nothing is known;
+    using it otherwise would make every feed fetch look like a change.
+    """
+    moments = [state.changed_at, getattr(event, "last_published_at", None)]
+    if registration is not None and registration.sequence:
+        moments.append(registration.cancelled_at or registration.updated_at)
+    moments = [m for m in moments if m is not None]
+    moment = max(moments) if moments else (now or timezone.now())
+    return moment.astimezone(dt.UTC).replace(microsecond=0)
+
+
+def _times(event):
+    if event.all_day:
+        # VALUE=DATE with an exclusive end: a one-day event ends the next day.
+        return event.start_date, event.end_date + dt.timedelta(days=1)
+    zone = event.zone
+    return event.start.astimezone(zone), event.end.astimezone(zone)
+
+
+def build_vevent(
+    event,
+    state,
+    *,
+    method=None,
+    private=False,
+    registration=None,
+    now=None,
+    url=None,
+    sequence_offset=0,
+):
+    """One VEVENT for ``event``. Join details only when ``private`` (the caller decides who).
+
+    ``method`` is the iTIP method of the calendar it goes into: a CANCEL marks it CANCELLED.
+    ``url`` lets a feed pass a precomputed page address (avoids a lookup per event).
+    ``sequence_offset`` comes from ``earlier_registrations_offset`` for a registrant's copy.
+    """
+    start, end = _times(event)
+    changed = last_change(event, state, registration, now)
+    url = url or event_url(event)
+    sequence = state.sequence + (registration.sequence if registration is not None else 0)
+    sequence += sequence_offset
+
+    vevent = Event()
+    vevent.add("uid", state.ical_uid)
+    vevent.add("dtstamp", changed)
+    vevent.add("last-modified", changed)
+    vevent.add("sequence", sequence)
+    vevent.add("dtstart", start)
+    vevent.add("dtend", end)
+    vevent.add("summary", summary_text(event))
+
+    lines = [event.summary.strip()] if event.summary else []
+    join_url = event.online_join_url if private and event.format != "in_person" else ""
+    if join_url:
+        lines.append(_("Join online: %(url)s") % {"url": join_url})
+    lines.append(_("Event page: %(url)s") % {"url": url})
+    vevent.add("description", "\n\n".join(lines))
+
+    vevent.add("url", url)
+    location = location_text(event)
+    if location:
+        vevent.add("location", location)
+    status = STATUS_MAP.get(event.status, "CONFIRMED")
+    if method == METHOD_CANCEL:
+        status = "CANCELLED"
+    vevent.add("status", status)
+    vevent.add("transp", "TRANSPARENT" if status == "CANCELLED" else "OPAQUE")
+    if join_url:
+        # RFC 7986 CONFERENCE (VALUE=URI); clients without it still find the link above.
+        vevent.conferences = [Conference(join_url, feature="VIDEO", label=_("Join online"))]
+    return vevent
+
+
+def organizer_address() -> vCalAddress:
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or settings.DEFAULT_FROM_EMAIL
+    return vCalAddress.new(address, cn=settings.WAGTAIL_SITE_NAME)
+
+
+def attendee_address(registration, method) -> vCalAddress:
+    user = registration.user
+    membership = getattr(user, "membership", None)
+    name = (membership.full_name if membership else "") or user.get_full_name() or user.email
+    if method == METHOD_CANCEL and registration.status not in SEAT_STATUSES:
+        partstat = "DECLINED"
+    elif registration.status in SEAT_STATUSES:
+        partstat = "ACCEPTED"
+    else:
+        partstat = "NEEDS-ACTION"
+    return vCalAddress.new(
+        user.email, cn=name, role="REQ-PARTICIPANT", partstat=partstat, rsvp=False
+    )
+
+
+def new_calendar(*, method=None, name=None, description=None, refresh=None) -> Calendar:
+    """An empty VCALENDAR. Feeds pass ``name`` (NAME + X-WR-CALNAME) and ``refresh``."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    if method:
+        cal.add("method", method)
+    if name:
+        cal.add("name", name)
+        cal.add("x-wr-calname", name)
+    if description:
+        cal.add("description", description)
+        cal.add("x-wr-caldesc", description)
+    if refresh:
+        # RFC 7986 REFRESH-INTERVAL must say VALUE=DURATION; Outlook reads X-PUBLISHED-TTL.
+        cal.add("refresh-interval", vDuration(refresh), parameters={"VALUE": "DURATION"})
+        cal.add("x-published-ttl", vDuration(refresh))
+    return cal
+
+
+def add_timezones(cal: Calendar) -> Calendar:
+    """Add one VTIMEZONE for every TZID the calendar's events use, before the events.
+
+    The rules cover a year either side of the events (DST rules are fixed yearly, so this
+    keeps the block short while a client expanding nearby dates still finds them).
+    """
+    years = []
+    for vevent in cal.walk("VEVENT"):
+        for prop in ("DTSTART", "DTEND"):
+            value = vevent.get(prop)
+            if value is not None:
+                years.append(value.dt.year)
+    if not years:
+        return cal
+    cal.add_missing_timezones(
+        first_date=dt.date(min(years) - 1, 1, 1), last_date=dt.date(max(years) + 2, 1, 1)
+    )
+    return cal
+
+
+def earlier_registrations_offset(registration) -> int:
+    """SEQUENCE a re-registration must add to outrank what earlier ones sent.
+
+    A member who cancelled received a CANCEL at (event + registration) sequence; their new
+    registration starts again at 0, and a REQUEST with a lower or equal SEQUENCE for the same
+    UID is ignored by calendar clients. Each earlier registration adds its own bumps plus one.
+    """
+    from django.db.models import Count, Sum
+
+    from .models import Registration
+
+    if registration.pk is None:
+        return 0
+    totals = Registration.objects.filter(
+        event_id=registration.event_id, user_id=registration.user_id, pk__lt=registration.pk
+    ).aggregate(bumps=Sum("sequence"), count=Count("pk"))
+    return (totals["bumps"] or 0) + totals["count"]
+
+
+def invite_calendar(registration, method, *, private=False, now=None) -> Calendar:
+    """The iTIP message for one registrant: METHOD ``method``, one VEVENT, its VTIMEZONE.
+
+    The caller passes sequences already bumped (services.cancel bumps the registration's,
+    record_event_change the event's), so a CANCEL always outranks the invite it replaces.
+    """
+    event = registration.event
+    state = event.calendar
+    cal = new_calendar(method=method)
+    vevent = build_vevent(
+        event,
+        state,
+        method=method,
+        private=private,
+        registration=registration,
+        now=now,
+        sequence_offset=earlier_registrations_offset(registration),
+    )
+    vevent.add("organizer", organizer_address())
+    vevent.add("attendee", attendee_address(registration, method))
+    cal.add_component(vevent)
+    return add_timezones(cal)
+
+
+def calendar_bytes(cal: Calendar) -> bytes:
+    return cal.to_ical()
