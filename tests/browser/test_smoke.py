@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from community.models import Membership
 from home.models import HomePage
+from tests.browser.conftest import sign_in
 from tests.conftest import with_mfa
 from tests.factories import make_member
 
@@ -44,14 +45,6 @@ def _verification_link(address):
                     if found:
                         return found.group(0)
     raise AssertionError(f"no verification email to {address}")
-
-
-def _totp_code(secret):
-    import time
-
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
 
 
 def test_visitor_signs_up_is_verified_by_email_and_approved_by_an_editor(
@@ -97,14 +90,9 @@ def test_visitor_signs_up_is_verified_by_email_and_approved_by_an_editor(
     )
     secret = with_mfa(editor)
     staff = new_page()
-    staff.goto("/admin/")
-    staff.wait_for_url(re.compile(r"/accounts/login/"))
-    staff.fill("input[name=login]", editor.email)
-    staff.fill("input[name=password]", "correct horse battery staple")
-    staff.locator("form:has(input[name=password]) button[type=submit]").first.click()
-    staff.wait_for_url(re.compile(r"/accounts/2fa/authenticate/"))
-    staff.fill("input[name=code]", _totp_code(secret))
-    staff.locator("form:has(input[name=code]) button[type=submit]").first.click()
+    sign_in(
+        staff, editor.email, "correct horse battery staple", totp_secret=secret, start="/admin/"
+    )
     staff.wait_for_url(re.compile(r"/admin/"))
     approve_in_admin(staff, "Sample Analyst")
 

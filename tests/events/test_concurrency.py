@@ -1,0 +1,164 @@
+"""Registrations racing on PostgreSQL: the event's lock row means no overbooking, ever.
+
+Each thread has its own database connection, so this is the same contention as requests on
+different workers or processes. A control race without the lock shows the harness can see an
+overbooking when there is one.
+"""
+
+import threading
+import time
+
+from django.conf import settings
+from django.db import connection
+
+import pytest
+
+from community.models import Membership
+from events import services
+from events.models import Registration, RegistrationStatus
+from events.services import RegistrationError
+from tests.factories import make_member
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        "postgresql" not in settings.DATABASES["default"]["ENGINE"],
+        reason="needs PostgreSQL row locks",
+    ),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+THREADS = 50
+
+
+@pytest.fixture(autouse=True)
+def _no_emails(monkeypatch):
+    # Committed registrations would enqueue emails; their content is tested elsewhere.
+    monkeypatch.setattr(services, "notify", lambda *args, **kwargs: None)
+
+
+def race(calls):
+    """Run every call at once (behind a barrier); return (results, unexpected errors)."""
+    barrier = threading.Barrier(len(calls))
+    results, errors = [], []
+    lock = threading.Lock()
+
+    def run(call):
+        try:
+            barrier.wait(timeout=30)
+            outcome = call()
+        except RegistrationError as exc:
+            outcome = exc
+        except Exception as exc:  # noqa: BLE001 — any other failure is what we count
+            with lock:
+                errors.append(exc)
+            return
+        finally:
+            connection.close()
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a registration hung"
+    return results, errors
+
+
+def counts(event):
+    qs = Registration.objects.filter(event=event)
+    return (
+        qs.filter(status=RegistrationStatus.CONFIRMED).count(),
+        qs.filter(status=RegistrationStatus.WAITLISTED).count(),
+    )
+
+
+def many_members(n):
+    return [make_member(kind=Membership.Kind.OTHER) for _ in range(n)]
+
+
+@pytest.mark.parametrize(("capacity", "confirmed"), [(10, 10), (1, 1)])
+def test_fifty_members_race_for_the_seats(make_event, capacity, confirmed):
+    event = make_event(capacity=capacity)
+    users = many_members(THREADS)
+    results, errors = race([lambda u=u: services.register(u, event) for u in users])
+    assert errors == []
+    assert all(isinstance(r, Registration) for r in results), results
+    assert counts(event) == (confirmed, THREADS - confirmed)
+    assert Registration.objects.filter(event=event).count() == THREADS
+
+
+def test_control_without_the_lock_overbooks(make_event, monkeypatch):
+    """Proves the race above is real: skip the lock and the same harness sees overbooking."""
+    real_has_seat = services.has_seat
+
+    def slow_has_seat(event, country):
+        answer = real_has_seat(event, country)
+        time.sleep(0.05)  # widen the gap between counting and writing
+        return answer
+
+    monkeypatch.setattr(services, "has_seat", slow_has_seat)
+    overbooked = []
+    for _attempt in range(3):
+        event = make_event(capacity=2)
+        users = many_members(10)
+        results, errors = race(
+            [lambda u=u, e=event: services.register(u, e, _skip_lock=True) for u in users]
+        )
+        assert errors == []
+        confirmed, _ = counts(event)
+        overbooked.append(confirmed)
+        if confirmed > event.capacity:
+            break
+    assert max(overbooked) > 2, f"no overbooking seen without the lock: {overbooked}"
+
+
+def test_one_member_sending_ten_requests_gets_one_registration(make_event, member):
+    event = make_event(capacity=5)
+    results, errors = race([lambda: services.register(member, event) for _ in range(10)])
+    assert errors == []
+    registrations = [r for r in results if isinstance(r, Registration)]
+    refusals = [r for r in results if isinstance(r, RegistrationError)]
+    assert len(registrations) == 1
+    assert len(refusals) == 9
+    assert {r.code for r in refusals} == {"duplicate"}
+    assert Registration.objects.filter(event=event, user=member).count() == 1
+    assert Registration.objects.filter(event=event).active().count() == 1
+
+
+def test_one_member_without_the_lock_still_gets_one_registration(make_event, member):
+    """Even past the lock, the partial unique index turns a parallel duplicate into a refusal."""
+    event = make_event(capacity=5)
+    results, errors = race(
+        [lambda: services.register(member, event, _skip_lock=True) for _ in range(10)]
+    )
+    assert errors == []
+    assert sum(isinstance(r, Registration) for r in results) == 1
+    assert {r.code for r in results if isinstance(r, RegistrationError)} == {"duplicate"}
+    assert Registration.objects.filter(event=event, user=member).count() == 1
+
+
+def test_cancellations_racing_with_registrations_never_overbook(make_event):
+    """Seats freed by cancellations and taken by newcomers at the same time still add up."""
+    event = make_event(capacity=5)
+    holders = many_members(5)
+    held = [services.register(u, event) for u in holders]
+    waiting = many_members(5)
+    for user in waiting:
+        services.register(user, event)
+    newcomers = many_members(10)
+    calls = [lambda r=r, u=u: services.cancel(r, by=u) for r, u in zip(held, holders, strict=True)]
+    calls += [lambda u=u: services.register(u, event) for u in newcomers]
+    results, errors = race(calls)
+    assert errors == []
+    confirmed, waitlisted = counts(event)
+    assert confirmed == 5
+    assert waitlisted == 10
+    # The five freed seats went to the five who were waiting before the race.
+    assert set(
+        Registration.objects.filter(event=event, status="confirmed").values_list(
+            "user_id", flat=True
+        )
+    ) == {u.pk for u in waiting}
