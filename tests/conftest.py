@@ -89,3 +89,17 @@ def client_for():
         return client
 
     return make
+
+
+def wagtail_root():
+    """The page tree's root. A transactional test's flush removes what Wagtail's migrations
+    created (root page, default locale, root collection), so later tests recreate them."""
+    from wagtail.models import Collection, Locale, Page
+
+    Locale.objects.get_or_create(language_code="en")
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
+    root = Page.get_first_root_node()
+    if root is None:
+        root = Page.add_root(instance=Page(title="Root", slug="root"))
+    return root

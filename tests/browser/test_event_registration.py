@@ -7,7 +7,7 @@ import re
 
 from django.utils import timezone
 
-from wagtail.models import Page, Site
+from wagtail.models import Site
 
 import pytest
 from playwright.sync_api import expect
@@ -16,7 +16,7 @@ from community.models import Membership
 from events.models import EventIndexPage, EventPage, Registration
 from home.models import HomePage
 from tests.browser.conftest import sign_in
-from tests.conftest import with_mfa
+from tests.conftest import wagtail_root, with_mfa
 from tests.factories import make_member
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,7 +27,7 @@ JOIN_URL = "https://meet.example.org/sample-workshop-room"
 
 @pytest.fixture
 def workshop(transactional_db):
-    root = Page.get_first_root_node()
+    root = wagtail_root()
     home = root.add_child(instance=HomePage(title="Home", slug="browser-home", hero_title="Lab"))
     Site.objects.update_or_create(
         is_default_site=True, defaults={"root_page": home, "hostname": "localhost"}

@@ -5,7 +5,7 @@ import re
 
 from django.core import mail
 
-from wagtail.models import Page, Site
+from wagtail.models import Site
 
 import pytest
 from playwright.sync_api import expect
@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from community.models import Membership
 from home.models import HomePage
 from tests.browser.conftest import sign_in
-from tests.conftest import with_mfa
+from tests.conftest import wagtail_root, with_mfa
 from tests.factories import make_member
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,7 +23,7 @@ PASSWORD = "a-long-Sample-passphrase-42"
 
 @pytest.fixture
 def home_page(transactional_db):
-    root = Page.get_first_root_node()
+    root = wagtail_root()
     home = root.add_child(
         instance=HomePage(title="Home", slug="smoke-home", hero_title="Responsible AI Lab")
     )

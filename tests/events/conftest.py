@@ -4,17 +4,18 @@ import datetime as dt
 
 from django.utils import timezone
 
-from wagtail.models import Page, Site
+from wagtail.models import Site
 
 import pytest
 
 from events.models import EventIndexPage, EventPage
 from home.models import HomePage
+from tests.conftest import wagtail_root
 
 
 @pytest.fixture
 def home_root(db):
-    root = Page.get_first_root_node()
+    root = wagtail_root()
     home = root.add_child(instance=HomePage(title="Home", slug="events-home", hero_title="Lab"))
     Site.objects.update_or_create(
         is_default_site=True,

@@ -1,6 +1,6 @@
 """Page fixtures built through Wagtail's own API: a home page at the site root and its children."""
 
-from wagtail.models import Page, Site
+from wagtail.models import Site
 
 import pytest
 
@@ -13,11 +13,12 @@ from home.models import (
     SiteSettings,
     StandardPage,
 )
+from tests.conftest import wagtail_root
 
 
 @pytest.fixture
 def home_page(db):
-    root = Page.get_first_root_node()
+    root = wagtail_root()
     home = root.add_child(
         instance=HomePage(
             title="Sample home",
