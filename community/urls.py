@@ -5,7 +5,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from . import views
+from . import preferences, views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -15,6 +15,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),
     path("membership/", views.membership, name="membership"),
+    path("me/preferences/", preferences.preferences, name="preferences"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("events.urls")),
 ]

@@ -127,3 +127,22 @@ class RecordingBlock(ReleaseBlock):
             message = _("Choose either an embedded video or an upload.")
             raise StructBlockValidationError(block_errors={"embed": [message], "media": [message]})
         return result
+
+
+class SkipOccurrenceBlock(blocks.StructBlock):
+    date = blocks.DateBlock(label=_("Date to skip"))
+
+    class Meta:
+        icon = "cross"
+        label = _("Skip a date")
+
+
+class MoveOccurrenceBlock(blocks.StructBlock):
+    date = blocks.DateBlock(label=_("Date the series would fall on"))
+    new_date = blocks.DateBlock(label=_("Moved to date"))
+    new_start_time = blocks.TimeBlock(label=_("New start time"), required=False)
+    new_end_time = blocks.TimeBlock(label=_("New end time"), required=False)
+
+    class Meta:
+        icon = "date"
+        label = _("Move one date")

@@ -143,8 +143,9 @@ EVENTS = [
         audience="members",
         registration_audience="members",
         topics=["Generative AI"],
-        summary="A discussion room for members sharing experience with generative AI for "
-        "drafting and translating reports, and the oversight it needs.",
+        repeat="monthly_weekday",
+        summary="A monthly discussion room for members sharing experience with generative AI "
+        "for drafting and translating reports, and the oversight it needs.",
     ),
     dict(
         slug="procurement-due-diligence-clinic",
@@ -312,6 +313,8 @@ def _build_event(spec, today, media):
     ]
     if spec.get("questions"):
         event.questions = spec["questions"]
+    if spec.get("repeat"):
+        _make_series(event, spec["repeat"], today)
     if spec.get("recording") and media is not None:
         stage = spec["recording"]
         event.recordings = [
@@ -328,6 +331,33 @@ def _build_event(spec, today, media):
             ),
         ]
     return event
+
+
+def _make_series(event, repeat, today):
+    """Six months of a monthly series; the second date skipped, the third moved a day."""
+    from . import recurrence
+
+    event.repeat = repeat
+    event.repeat_interval = 1
+    event.repeat_until = today + dt.timedelta(days=183)
+    starts = recurrence.rule_starts(event)
+    changes = []
+    if len(starts) > 1:
+        changes.append(("skip", {"date": starts[1].date()}))
+    if len(starts) > 2:
+        moved = starts[2].date() + dt.timedelta(days=1)
+        changes.append(
+            (
+                "move",
+                {
+                    "date": starts[2].date(),
+                    "new_date": moved,
+                    "new_start_time": dt.time(15, 0),
+                    "new_end_time": None,
+                },
+            )
+        )
+    event.occurrence_changes = changes
 
 
 def _sample_recording():

@@ -7,9 +7,11 @@ when it was queued: a member who lost access in between gets nothing that shows 
 import datetime as dt
 import re
 import zoneinfo
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import dateformat, timezone
 
 from community import access
@@ -101,10 +103,34 @@ def may_receive_details(registration) -> bool:
     return event.live and access.can(registration.user, "view", event)
 
 
-def build_context(registration, kind, *, hours=None, show_join=False) -> dict:
+def next_occurrence(event, now=None):
+    """The occurrence an email is about: the event itself, or a series' next date.
+
+    Returns an object with aware ``start`` and ``end``, or None when nothing is left."""
+    now = now or timezone.now()
+    if not event.is_recurring:
+        return event if event.end > now else None
+    upcoming = event.next_occurrences(limit=1, now=now)
+    if not upcoming:
+        return None
+    return SimpleNamespace(start=upcoming[0].start, end=upcoming[0].end)
+
+
+def _occurrence_at(event, start: dt.datetime):
+    for occurrence in event.next_occurrences(limit=2, now=start - dt.timedelta(seconds=1)):
+        if occurrence.start == start:
+            return SimpleNamespace(start=occurrence.start, end=occurrence.end)
+    return None
+
+
+def build_context(registration, kind, *, hours=None, show_join=False, occurrence=None) -> dict:
     event, user = registration.event, registration.user
     membership = getattr(user, "membership", None)
     own_zone = "" if event.all_day else recipient_zone(user, event)
+    timing = event
+    if event.is_recurring:
+        timing = (occurrence and _occurrence_at(event, occurrence)) or next_occurrence(event)
+        timing = timing or event
     return {
         "kind": kind,
         "hours": hours,
@@ -113,8 +139,9 @@ def build_context(registration, kind, *, hours=None, show_join=False) -> dict:
         "title": event.title,
         "name": (membership.display_name if membership else "") or user.get_username(),
         "all_day": event.all_day,
-        "when": format_dates(event) if event.all_day else format_span(event, event.time_zone),
-        "when_yours": format_span(event, own_zone) if own_zone else "",
+        "when": format_dates(event) if event.all_day else format_span(timing, event.time_zone),
+        "when_yours": format_span(timing, own_zone) if own_zone else "",
+        "recurring": event.is_recurring,
         "place": ical.location_text(event),
         "event_url": ical.event_url(event),
         "my_events_url": f"{settings.SITE_URL}{MY_EVENTS_PATH}",
@@ -124,7 +151,9 @@ def build_context(registration, kind, *, hours=None, show_join=False) -> dict:
     }
 
 
-def send_registration_email(registration_id: int, kind: str, key: str, invite: bool) -> str:
+def send_registration_email(
+    registration_id: int, kind: str, key: str, invite: bool, occurrence: str | None = None
+) -> str:
     """Render and queue one registration email under ``key``. Returns what happened:
     "queued", "duplicate" (key already used), "missing", or "skipped" (nothing to send).
     """
@@ -147,7 +176,10 @@ def send_registration_email(registration_id: int, kind: str, key: str, invite: b
     if base_kind in SEAT_KINDS and not holds_seat:
         return "skipped"  # cancelled since this was queued; the cancellation says so
     now = timezone.now()
-    if base_kind == "reminder" and (event.status != EventStatus.SCHEDULED or event.start <= now):
+    if base_kind == "reminder" and (
+        event.status != EventStatus.SCHEDULED
+        or (occurrence is None and next_start(event, now) is None)
+    ):
         return "skipped"
     if base_kind == "event_updated" and event.end <= now:
         return "skipped"  # a correction to a past event's page is no news to attendees
@@ -178,7 +210,13 @@ def send_registration_email(registration_id: int, kind: str, key: str, invite: b
                 "mimetype": f"text/calendar; method={method}",
             }
         )
-    context = build_context(registration, base_kind, hours=hours, show_join=show_join)
+    context = build_context(
+        registration,
+        base_kind,
+        hours=hours,
+        show_join=show_join,
+        occurrence=dt.datetime.fromisoformat(occurrence) if occurrence else None,
+    )
     context["has_invite"] = bool(method)
     queue_email(
         key=key,
@@ -193,40 +231,59 @@ def send_registration_email(registration_id: int, kind: str, key: str, invite: b
 # --- reminders ------------------------------------------------------------------------
 
 
-def reminder_key(registration, hours: int) -> str:
-    # The start is part of the key: moving the event earns a fresh reminder.
-    return f"event:{registration.pk}:reminder_{hours}h:{registration.event.start.isoformat()}"
+def next_start(event, now):
+    """When the event (or a series' next occurrence) starts, if that is still ahead."""
+    if not event.is_recurring:
+        return event.start if event.start > now else None
+    upcoming = [o for o in event.next_occurrences(limit=2, now=now) if o.start > now]
+    return upcoming[0].start.astimezone(dt.UTC) if upcoming else None
 
 
-def due_reminders(now=None) -> list[tuple[Registration, int]]:
-    """(registration, hours) pairs due now: confirmed seats of scheduled, live events that
+def reminder_key(registration, hours: int, start=None) -> str:
+    # The start is part of the key: moving the event (or a series' next date) earns a fresh
+    # reminder.
+    start = start or registration.event.start
+    return f"event:{registration.pk}:reminder_{hours}h:{start.isoformat()}"
+
+
+def due_reminders(now=None) -> list[tuple[Registration, int, str]]:
+    """(registration, hours, key) due now: confirmed seats of scheduled, live events that
     start within the smallest configured window they fall into and have not started.
     """
     now = now or timezone.now()
     windows = sorted({int(h) for h in settings.EVENT_REMINDER_HOURS if int(h) > 0})
     if not windows:
         return []
-    registrations = Registration.objects.filter(
-        status=RegistrationStatus.CONFIRMED,
-        event__live=True,
-        event__status=EventStatus.SCHEDULED,
-        event__start__gt=now,
-        event__start__lte=now + dt.timedelta(hours=windows[-1]),
-    ).select_related("event")
+    horizon = now + dt.timedelta(hours=windows[-1])
+    registrations = (
+        Registration.objects.filter(
+            status=RegistrationStatus.CONFIRMED,
+            event__live=True,
+            event__status=EventStatus.SCHEDULED,
+        )
+        .filter(
+            Q(event__start__gt=now, event__start__lte=horizon)
+            # A series whose first date is past may still have one coming up.
+            | Q(event__repeat__gt="", event__start__lte=horizon, event__last_end__gt=now)
+        )
+        .select_related("event")
+    )
     due = []
     for registration in registrations:
-        left = registration.event.start - now
+        start = next_start(registration.event, now)
+        if start is None or start > horizon:
+            continue
         # Only the closest window: a late registrant 30 minutes before gets the 1 h one.
-        hours = next(h for h in windows if left <= dt.timedelta(hours=h))
-        due.append((registration, hours))
+        hours = next(h for h in windows if start - now <= dt.timedelta(hours=h))
+        due.append((registration, hours, reminder_key(registration, hours, start)))
     if not due:
         return []
     sent = set(
-        OutboundEmail.objects.filter(key__in=[reminder_key(r, h) for r, h in due]).values_list(
+        OutboundEmail.objects.filter(key__in=[key for _r, _h, key in due]).values_list(
             "key", flat=True
         )
     )
-    return [(r, h) for r, h in due if reminder_key(r, h) not in sent]
+    return [(r, h, key) for r, h, key in due if key not in sent]
 
 
 def enqueue_due_reminders(now=None) -> dict[int, int]:
@@ -234,8 +291,9 @@ def enqueue_due_reminders(now=None) -> dict[int, int]:
     from .tasks import send_registration_email as task
 
     counts = {int(h): 0 for h in settings.EVENT_REMINDER_HOURS}
-    for registration, hours in due_reminders(now):
-        args = (registration.pk, f"reminder_{hours}h", reminder_key(registration, hours), True)
+    for registration, hours, key in due_reminders(now):
+        start = next_start(registration.event, now or timezone.now())
+        args = (registration.pk, f"reminder_{hours}h", key, True, start.isoformat())
         transaction.on_commit(lambda args=args: task.enqueue(*args))
         counts[hours] = counts.get(hours, 0) + 1
     return counts

@@ -12,10 +12,13 @@ import datetime as dt
 from email.utils import parseaddr
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from icalendar import Calendar, Conference, Event, vCalAddress, vDuration
+from icalendar import Calendar, Conference, Event, vCalAddress, vDuration, vRecur
+
+from . import recurrence
 
 PRODID = "-//Responsible AI Lab//Community events//EN"
 
@@ -82,6 +85,41 @@ def _times(event):
     return event.start.astimezone(zone), event.end.astimezone(zone)
 
 
+def _instant(event, moment):
+    """A rule start as DTSTART/RECURRENCE-ID/EXDATE want it: a date for all-day events."""
+    if event.all_day:
+        return moment.date()
+    return moment.astimezone(event.zone)
+
+
+def _occurrence_times(event, occurrence):
+    if event.all_day:
+        start = occurrence.start.date()
+        end = occurrence.end.date()
+        return start, max(end, start + dt.timedelta(days=1))
+    return occurrence.start.astimezone(event.zone), occurrence.end.astimezone(event.zone)
+
+
+def _add_rule(vevent, event):
+    parts = recurrence.rule_parts(event)
+    if event.all_day and "UNTIL" in parts:
+        # RFC 5545: UNTIL takes DTSTART's value type, a DATE for all-day series.
+        parts["UNTIL"] = event.repeat_until
+    vevent.add("rrule", vRecur(parts))
+    skipped = [_instant(event, start) for start in recurrence.skipped_starts(event)]
+    if skipped:
+        vevent.add("exdate", skipped)
+
+
+def build_vevents(event, state, **kwargs) -> list[Event]:
+    """The master VEVENT, then one override per moved occurrence of a series."""
+    vevents = [build_vevent(event, state, **kwargs)]
+    if recurrence.is_recurring(event):
+        for occurrence in recurrence.moved_occurrences(event):
+            vevents.append(build_vevent(event, state, occurrence=occurrence, **kwargs))
+    return vevents
+
+
 def build_vevent(
     event,
     state,
@@ -92,14 +130,22 @@ def build_vevent(
     now=None,
     url=None,
     sequence_offset=0,
+    status=None,
+    occurrence=None,
 ):
     """One VEVENT for ``event``. Join details only when ``private`` (the caller decides who).
 
     ``method`` is the iTIP method of the calendar it goes into: a CANCEL marks it CANCELLED.
     ``url`` lets a feed pass a precomputed page address (avoids a lookup per event).
     ``sequence_offset`` comes from ``earlier_registrations_offset`` for a registrant's copy.
+    ``status`` overrides the STATUS (a feed's copy of a waitlisted or cancelled registration).
+    A series' master carries RRULE and EXDATE; ``occurrence`` (a moved one) makes the
+    override instead: same UID and SEQUENCE, RECURRENCE-ID = where the rule put it.
     """
-    start, end = _times(event)
+    if occurrence is not None:
+        start, end = _occurrence_times(event, occurrence)
+    else:
+        start, end = _times(event)
     changed = last_change(event, state, registration, now)
     url = url or event_url(event)
     sequence = state.sequence + (registration.sequence if registration is not None else 0)
@@ -110,9 +156,20 @@ def build_vevent(
     vevent.add("dtstamp", changed)
     vevent.add("last-modified", changed)
     vevent.add("sequence", sequence)
+    if occurrence is not None:
+        vevent.add("recurrence-id", _instant(event, occurrence.original_start))
     vevent.add("dtstart", start)
     vevent.add("dtend", end)
-    vevent.add("summary", summary_text(event))
+    if occurrence is None and recurrence.is_recurring(event):
+        _add_rule(vevent, event)
+    effective = status or (
+        "CANCELLED" if method == METHOD_CANCEL else STATUS_MAP.get(event.status, "CONFIRMED")
+    )
+    if status == "CANCELLED" and event.status != "cancelled":
+        # A registration cancelled in a feed: the client removes it, and the title says why.
+        vevent.add("summary", _("Cancelled: %(title)s") % {"title": event.title})
+    else:
+        vevent.add("summary", summary_text(event))
 
     lines = [event.summary.strip()] if event.summary else []
     join_url = event.online_join_url if private and event.format != "in_person" else ""
@@ -125,11 +182,8 @@ def build_vevent(
     location = location_text(event)
     if location:
         vevent.add("location", location)
-    status = STATUS_MAP.get(event.status, "CONFIRMED")
-    if method == METHOD_CANCEL:
-        status = "CANCELLED"
-    vevent.add("status", status)
-    vevent.add("transp", "TRANSPARENT" if status == "CANCELLED" else "OPAQUE")
+    vevent.add("status", effective)
+    vevent.add("transp", "TRANSPARENT" if effective == "CANCELLED" else "OPAQUE")
     if join_url:
         # RFC 7986 CONFERENCE (VALUE=URI); clients without it still find the link above.
         vevent.conferences = [Conference(join_url, feature="VIDEO", label=_("Join online"))]
@@ -189,6 +243,12 @@ def add_timezones(cal: Calendar) -> Calendar:
             value = vevent.get(prop)
             if value is not None:
                 years.append(value.dt.year)
+        # A series needs the zone's rules until its last occurrence, not just its first.
+        rule = vevent.get("RRULE")
+        until = rule.get("UNTIL") if rule is not None else None
+        if until:
+            # A parsed rule holds a list, one built here the value itself.
+            years.append((until[0] if isinstance(until, list) else until).year)
     if not years:
         return cal
     cal.add_missing_timezones(
@@ -225,7 +285,7 @@ def invite_calendar(registration, method, *, private=False, now=None) -> Calenda
     event = registration.event
     state = event.calendar
     cal = new_calendar(method=method)
-    vevent = build_vevent(
+    vevents = build_vevents(
         event,
         state,
         method=method,
@@ -234,11 +294,81 @@ def invite_calendar(registration, method, *, private=False, now=None) -> Calenda
         now=now,
         sequence_offset=earlier_registrations_offset(registration),
     )
-    vevent.add("organizer", organizer_address())
-    vevent.add("attendee", attendee_address(registration, method))
-    cal.add_component(vevent)
+    for vevent in vevents:
+        vevent.add("organizer", organizer_address())
+        vevent.add("attendee", attendee_address(registration, method))
+        cal.add_component(vevent)
     return add_timezones(cal)
 
 
 def calendar_bytes(cal: Calendar) -> bytes:
     return cal.to_ical()
+
+
+FEED_REFRESH = dt.timedelta(hours=1)
+TENTATIVE_REGISTRATIONS = {"pending", "waitlisted"}
+
+
+def _state(event):
+    """The event's calendar state, as a feed's queryset loaded it (select_related)."""
+    try:
+        return event.calendar_state
+    except ObjectDoesNotExist:
+        # Published events always have one; this covers rows made outside the publish path.
+        return event.calendar
+
+
+def registration_status(event, registration) -> str | None:
+    """STATUS for a registrant's copy in a feed; None keeps the event's own."""
+    if registration is None or event.status == "cancelled":
+        return None
+    if registration.status in SEAT_STATUSES:
+        return None
+    if registration.status in TENTATIVE_REGISTRATIONS:
+        return "TENTATIVE"
+    # Cancelled or rejected: kept with STATUS:CANCELLED so subscribed calendars remove it.
+    return "CANCELLED"
+
+
+def build_feed(
+    events,
+    *,
+    name,
+    description,
+    private_for=None,
+    now=None,
+    registrations=None,
+    urls=None,
+) -> Calendar:
+    """A subscribable calendar (METHOD:PUBLISH) of ``events``.
+
+    Join details appear only for ``private_for``'s own confirmed registrations (from
+    ``registrations``, keyed by event id) and only when the access policy allows it; every
+    other channel gets none. ``urls`` maps event ids to page addresses, so building the feed
+    runs no query per event.
+    """
+    from community import access
+
+    registrations = registrations or {}
+    urls = urls or {}
+    cal = new_calendar(
+        method=METHOD_PUBLISH, name=name, description=description, refresh=FEED_REFRESH
+    )
+    for event in events:
+        registration = registrations.get(event.pk)
+        private = bool(
+            private_for is not None
+            and registration is not None
+            and access.can(private_for, "events.see_join_link", registration)
+        )
+        for vevent in build_vevents(
+            event,
+            _state(event),
+            private=private,
+            registration=registration,
+            now=now,
+            url=urls.get(event.pk),
+            status=registration_status(event, registration),
+        ):
+            cal.add_component(vevent)
+    return add_timezones(cal)

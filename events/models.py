@@ -8,6 +8,7 @@ import zoneinfo
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -29,11 +30,14 @@ from community import access
 from community.timezones import time_zone_choices, validate_time_zone
 from home.blocks import BodyBlock
 
+from . import recurrence
 from .blocks import (
     AgendaItemBlock,
     MaterialBlock,
+    MoveOccurrenceBlock,
     QuestionsBlock,
     RecordingBlock,
+    SkipOccurrenceBlock,
     SpeakerBlock,
 )
 
@@ -78,6 +82,13 @@ class EventStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
     POSTPONED = "postponed", _("Postponed")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+class Repeat(models.TextChoices):
+    NONE = "", _("Does not repeat")
+    WEEKLY = "weekly", _("Every week (or every N weeks)")
+    MONTHLY_WEEKDAY = "monthly_weekday", _("Every month on the same weekday, e.g. first Tuesday")
+    MONTHLY_DATE = "monthly_date", _("Every month on the same date")
 
 
 class RegistrationAudience(models.TextChoices):
@@ -129,6 +140,27 @@ class EventPage(Page):
     end_time = models.TimeField(_("end time"), null=True, blank=True)
     start = models.DateTimeField(_("starts"), editable=False, db_index=True)
     end = models.DateTimeField(_("ends"), editable=False)
+    # For a series, when its last occurrence ends; equal to ``end`` otherwise. Listings use it
+    # to keep a series among upcoming events until its last date.
+    last_end = models.DateTimeField(
+        _("last occurrence ends"), editable=False, db_index=True, null=True
+    )
+
+    repeat = models.CharField(
+        _("repeats"), max_length=20, choices=Repeat.choices, blank=True, default=""
+    )
+    repeat_interval = models.PositiveSmallIntegerField(
+        _("every"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=_("1 = every week or month, 2 = every other one, …"),
+    )
+    repeat_until = models.DateField(_("repeats until"), null=True, blank=True)
+    occurrence_changes = StreamField(
+        [("skip", SkipOccurrenceBlock()), ("move", MoveOccurrenceBlock())],
+        blank=True,
+        verbose_name=_("skipped and moved dates"),
+    )
 
     format = models.CharField(
         _("format"), max_length=20, choices=EventFormat.choices, default=EventFormat.ONLINE
@@ -211,6 +243,20 @@ class EventPage(Page):
         ),
         MultiFieldPanel(
             [
+                FieldRowPanel(
+                    [
+                        FieldPanel("repeat"),
+                        FieldPanel("repeat_interval"),
+                        FieldPanel("repeat_until"),
+                    ]
+                ),
+                FieldPanel("occurrence_changes"),
+            ],
+            heading=_("Repeats"),
+            classname="collapsed",
+        ),
+        MultiFieldPanel(
+            [
                 FieldPanel("format"),
                 FieldPanel("venue_name"),
                 FieldPanel("venue_address"),
@@ -284,6 +330,15 @@ class EventPage(Page):
                 start = end = None
             if start and end and end <= start and not self.all_day:
                 errors["end_time"] = _("The event must end after it starts.")
+        if self.repeat:
+            if not self.repeat_until:
+                errors["repeat_until"] = _("Give the last date of the series.")
+            elif self.start_date and self.repeat_until < self.start_date:
+                errors["repeat_until"] = _("The series cannot end before its first date.")
+            elif self.start_date and (self.repeat_until - self.start_date).days > 3 * 366:
+                errors["repeat_until"] = _("A series can run for at most three years.")
+            if self.start_date and self.end_date and self.end_date != self.start_date:
+                errors["end_date"] = _("Each occurrence of a series starts and ends on one day.")
         if (
             self.registration_opens
             and self.registration_closes
@@ -313,7 +368,15 @@ class EventPage(Page):
     def save(self, *args, **kwargs):
         if self.start_date and self.end_date:
             self.start, self.end = self.compute_instants()
+            self.last_end = recurrence.series_end(self) if self.is_recurring else self.end
         super().save(*args, **kwargs)
+
+    @property
+    def is_recurring(self):
+        return recurrence.is_recurring(self)
+
+    def next_occurrences(self, limit=3, now=None):
+        return recurrence.occurrences(self, after=now or timezone.now(), limit=limit)
 
     # --- state ---------------------------------------------------------------------------
 
@@ -323,7 +386,7 @@ class EventPage(Page):
 
     @property
     def is_past(self):
-        return self.end <= timezone.now()
+        return (self.last_end or self.end) <= timezone.now()
 
     def registration_state(self, now=None):
         """'closed_kind' reasons the registration form is shown or not."""
@@ -332,7 +395,8 @@ class EventPage(Page):
             return "none"
         if self.status != EventStatus.SCHEDULED:
             return "not_scheduled"
-        if self.start <= now:
+        # A series takes registrations until its last date has begun.
+        if (self.last_end if self.is_recurring and self.last_end else self.start) <= now:
             return "started"
         if self.registration_opens and now < self.registration_opens:
             return "not_open"
@@ -511,3 +575,40 @@ class Registration(models.Model):
     @property
     def holds_seat(self):
         return self.status in SEAT_STATUSES
+
+
+class CalendarToken(models.Model):
+    """A member's secret calendar-feed address. Only the token's SHA-256 is stored.
+
+    Calendar apps fetch without cookies, so the token in the URL is the credential: one
+    active token per member; regenerating revokes the old one.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendar_tokens",
+        verbose_name=_("member"),
+    )
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, db_index=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar link")
+        verbose_name_plural = _("calendar links")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(revoked_at__isnull=True),
+                name="one_active_calendar_token_per_member",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({'revoked' if self.revoked_at else 'active'})"
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None

@@ -39,9 +39,11 @@ CANCELLABLE = (
 # --- shared helpers ---------------------------------------------------------------------
 
 
-def viewer_zone(request) -> str:
-    """The viewer's zone: their membership's, else UTC. Cached on the request."""
-    cached = getattr(request, "_events_viewer_zone", None)
+def viewer_zone_info(request) -> tuple[str, bool]:
+    """(zone, fixed): the zone from the viewer's profile and True, else ("UTC", False) —
+    pages then render UTC and local-time.js moves it to the browser's zone. One query at
+    most, cached on the request."""
+    cached = getattr(request, "_events_viewer_zone_info", None)
     if cached:
         return cached
     zone = ""
@@ -52,8 +54,13 @@ def viewer_zone(request) -> str:
         zone = (
             Membership.objects.filter(user=user).values_list("time_zone", flat=True).first() or ""
         )
-    request._events_viewer_zone = zone or "UTC"
-    return request._events_viewer_zone
+    request._events_viewer_zone_info = (zone, True) if zone else ("UTC", False)
+    return request._events_viewer_zone_info
+
+
+def viewer_zone(request) -> str:
+    """The viewer's zone: their membership's, else UTC."""
+    return viewer_zone_info(request)[0]
 
 
 def visible_events(user, parent=None):
@@ -144,12 +151,14 @@ def event_page_context(request, page):
         "panel": panel,
         "form": RegistrationForm(page) if panel == "open" else None,
         "viewer_zone": viewer_zone(request),
+        "viewer_zone_fixed": viewer_zone_info(request)[1],
         "materials": released(user, page, page.materials, registration),
         "recordings": released(user, page, page.recordings, registration),
         "waitlist_position": waitlist_position(registration),
         "seats_left": seats_left(page, taken),
         "may_cancel": may_cancel(registration, page),
         "join_url": join_url,
+        "series_dates": page.next_occurrences(limit=6) if page.is_recurring else [],
         "login_url": f"{reverse('account_login')}?{urlencode({'next': page.get_url(request)})}",
     }
 
@@ -164,9 +173,9 @@ def event_index_context(request, page):
     when = "past" if request.GET.get("when") == "past" else "upcoming"
     qs = visible_events(user, page)
     if when == "past":
-        qs = qs.filter(end__lte=now).order_by("-start", "pk")
+        qs = qs.filter(last_end__lte=now).order_by("-start", "pk")
     else:
-        qs = qs.filter(end__gt=now).order_by("start", "pk")
+        qs = qs.filter(last_end__gt=now).order_by("start", "pk")
 
     topics = list(Topic.objects.all())
     allowed_audiences = [
@@ -194,6 +203,10 @@ def event_index_context(request, page):
     for event in events_page:
         event.seats_left = seats_left(event, event.seats_taken)
         event.is_full = event.seats_left == 0
+        # A series shows its next dates on the card (computed in Python: no query).
+        event.upcoming_dates = (
+            event.next_occurrences(limit=3, now=now) if event.is_recurring else []
+        )
     return {
         "when": when,
         "events_page": events_page,
@@ -354,11 +367,11 @@ def my_events(request):
         registration.may_cancel = may_cancel(registration, event, now)
         registration.join_url = (
             event.online_join_url
-            if event.end > now and access.can(user, "events.see_join_link", registration)
+            if event.last_end > now and access.can(user, "events.see_join_link", registration)
             else ""
         )
         registration.waitlist_position = positions.get(registration.pk)
-        if event.end > now:
+        if event.last_end > now:
             upcoming.append(registration)
         else:
             registration.released_recordings = _released_recordings(user, event, registration)
@@ -367,7 +380,13 @@ def my_events(request):
     return TemplateResponse(
         request,
         "events/my_events.html",
-        {"upcoming": upcoming, "past": past, "viewer_zone": viewer_zone(request)},
+        {
+            "upcoming": upcoming,
+            "past": past,
+            "viewer_zone": viewer_zone(request),
+            # Time zones: without a profile zone the page says the browser's zone is used.
+            "viewer_zone_fixed": viewer_zone_info(request)[1],
+        },
     )
 
 
@@ -376,7 +395,7 @@ def my_events(request):
 
 def home_upcoming_section(request):
     events = list(
-        visible_events(request.user).filter(end__gt=timezone.now()).order_by("start", "pk")[:3]
+        visible_events(request.user).filter(last_end__gt=timezone.now()).order_by("start", "pk")[:3]
     )
     if not events:
         # An empty section is noise on the home page; it reappears with the next event.

@@ -6,6 +6,7 @@ import zoneinfo
 from django import template
 from django.utils import formats
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -113,6 +114,196 @@ def agenda_time(event, value):
         '<time datetime="{}">{}</time>',
         local.astimezone(dt.UTC).isoformat(),
         formats.time_format(local, "TIME_FORMAT"),
+    )
+
+
+# --- the viewer's own zone ---------------------------------------------------------------
+# A viewer with a zone in their profile gets it rendered here and marked data-zone-fixed.
+# Everyone else gets UTC, clearly labelled, which static/js/local-time.js rewrites into the
+# browser's zone; without JavaScript the UTC text stays true.
+
+NIGHT_STARTS = dt.time(22, 0)
+NIGHT_ENDS = dt.time(7, 0)
+# A multi-day conference always spans a night; warning about it would be noise.
+NIGHT_NOTICE_MAX = dt.timedelta(hours=24)
+
+
+def utc_iso(value: dt.datetime) -> str:
+    """The instant as an ISO 8601 UTC string with a "Z", the form browsers parse everywhere."""
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def night_span(start: dt.datetime, end: dt.datetime, zone_name):
+    """(local start, local end) when any part of [start, end) lies between 22:00 and 07:00
+    in ``zone_name``; None otherwise (and for spans of a day or more)."""
+    if end - start >= NIGHT_NOTICE_MAX:
+        return None
+    zone = _zone(zone_name)
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    # A zero-length event is a moment: it is at night if that moment is.
+    probe_end = end if end > start else start + dt.timedelta(seconds=1)
+    day = local_start.date() - dt.timedelta(days=1)
+    while day <= local_end.date():
+        night_from = dt.datetime.combine(day, NIGHT_STARTS, zone)
+        night_to = dt.datetime.combine(day + dt.timedelta(days=1), NIGHT_ENDS, zone)
+        if start < night_to and probe_end > night_from:
+            return local_start, local_end
+        day += dt.timedelta(days=1)
+    return None
+
+
+def _viewer(context):
+    from events.views import viewer_zone_info
+
+    request = context.get("request")
+    if request is None:
+        return "UTC", False
+    return viewer_zone_info(request)
+
+
+def _span_of(event, occurrence):
+    source = occurrence if occurrence is not None else event
+    return source.start, source.end
+
+
+def _local_time(value, zone_name, style, fixed, day_of=None):
+    """One <time> of the viewer's zone. ``day_of``: show only the time when it falls on the
+    same local day as that instant, else the date too (the script applies the same rule)."""
+    local = value.astimezone(_zone(zone_name))
+    shown = style
+    other_day = day_of is not None and day_of.astimezone(local.tzinfo).date() != local.date()
+    if style == "time" and other_day:
+        shown = "datetime"
+    if shown == "time":
+        text = formats.time_format(local, "TIME_FORMAT")
+    elif shown == "date":
+        text = formats.date_format(local, "DATE_FORMAT")
+    else:
+        text = formats.date_format(local, "DATETIME_FORMAT")
+    return format_html(
+        '<time datetime="{}" data-local-time data-style="{}"{}{}>{}</time>',
+        utc_iso(value),
+        style,
+        format_html(' data-day-of="{}"', utc_iso(day_of)) if day_of is not None else "",
+        mark_safe(" data-zone-fixed") if fixed else "",
+        text,
+    )
+
+
+def _zone_label_html(value, zone_name):
+    local = value.astimezone(_zone(zone_name))
+    return format_html(
+        '<span class="zone-label">(<span data-local-zone>{}</span>)</span>', zone_label(local)
+    )
+
+
+def _your_time_label(zone_name, fixed):
+    template = _("Your time (%(zone)s)")
+    if fixed:
+        return format_html("{}", template % {"zone": zone_name})
+    return format_html(
+        '<span data-local-label data-template="{}">{}</span>',
+        template % {"zone": "{zone}"},
+        template % {"zone": zone_name},
+    )
+
+
+@register.simple_tag(takes_context=True)
+def viewer_when(context, event, occurrence=None, layout="row"):
+    """The event's span in the viewer's zone: a <dt>/<dd> pair (layout "row") or a <p>.
+
+    Nothing for all-day events (their dates belong to the event's zone) and nothing when the
+    profile zone is the event's own zone (the event's line already says it)."""
+    if event.all_day:
+        return ""
+    zone_name, fixed = _viewer(context)
+    if fixed and zone_name == (event.time_zone or "UTC"):
+        return ""
+    start, end = _span_of(event, occurrence)
+    span = format_html(
+        '<span class="time-range" data-local-range>{} – {} {}</span>',
+        _local_time(start, zone_name, "datetime", fixed),
+        _local_time(end, zone_name, "time", fixed, day_of=start),
+        _zone_label_html(start, zone_name),
+    )
+    label = _your_time_label(zone_name, fixed)
+    attrs = format_html(
+        ' data-viewer-time data-event-zone="{}"{}',
+        event.time_zone or "UTC",
+        mark_safe(" data-zone-fixed") if fixed else "",
+    )
+    if layout == "inline":
+        return format_html(
+            '<p class="event-time event-time--viewer"{}>{}: {}</p>', attrs, label, span
+        )
+    return format_html(
+        '<div class="event-time-row"{}><dt>{}</dt><dd class="event-time event-time--viewer">'
+        "{}</dd></div>",
+        attrs,
+        label,
+        span,
+    )
+
+
+def night_notice_text(local_start, local_end, zone_name):
+    return _("This is at night in your time zone (%(start)s–%(end)s, %(zone)s).") % {
+        "start": formats.time_format(local_start, "H:i"),
+        "end": formats.time_format(local_end, "H:i"),
+        "zone": zone_name,
+    }
+
+
+@register.simple_tag(takes_context=True)
+def night_notice(context, event, occurrence=None):
+    """A note when the event falls at night for the viewer. With a profile zone the server
+    decides; otherwise a hidden, empty note that local-time.js fills in if it applies."""
+    if event.all_day:
+        return ""
+    zone_name, fixed = _viewer(context)
+    start, end = _span_of(event, occurrence)
+    if fixed:
+        span = night_span(start, end, zone_name)
+        if span is None:
+            return ""
+        return format_html(
+            '<p class="night-notice" role="note">{}</p>', night_notice_text(*span, zone_name)
+        )
+    if end - start >= NIGHT_NOTICE_MAX:
+        return ""
+    template = _("This is at night in your time zone (%(start)s–%(end)s, %(zone)s).") % {
+        "start": "{start}",
+        "end": "{end}",
+        "zone": "{zone}",
+    }
+    return format_html(
+        '<p class="night-notice" role="note" data-night-notice data-start="{}" data-end="{}"'
+        ' data-template="{}" hidden></p>',
+        utc_iso(start),
+        utc_iso(end),
+        template,
+    )
+
+
+@register.simple_tag(takes_context=True)
+def agenda_viewer_time(context, event, starts, ends=None):
+    """An agenda item's times in the viewer's zone, next to the event-zone times."""
+    if not isinstance(starts, dt.time):
+        return ""
+    zone_name, fixed = _viewer(context)
+    if fixed and zone_name == (event.time_zone or "UTC"):
+        return ""
+    zone = _zone(event.time_zone)
+    start = dt.datetime.combine(event.start_date, starts, zone)
+    parts = [_local_time(start, zone_name, "time", fixed, day_of=event.start)]
+    if isinstance(ends, dt.time):
+        end = dt.datetime.combine(event.start_date, ends, zone)
+        parts.append(_local_time(end, zone_name, "time", fixed, day_of=event.start))
+    times = format_html("{} – {}", *parts) if len(parts) > 1 else parts[0]
+    return format_html(
+        '<span class="agenda__viewer-time" data-local-range>{}: {} {}</span>',
+        _your_time_label(zone_name, fixed),
+        times,
+        _zone_label_html(start, zone_name),
     )
 
 

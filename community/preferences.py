@@ -1,0 +1,72 @@
+"""The member's own preferences. For now one: the time zone event times are shown in."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from .models import Membership
+from .services import membership_for
+from .timezones import time_zone_choices, validate_time_zone
+
+
+def set_time_zone(user, zone: str) -> Membership:
+    """Save ``zone`` ("" = not set: pages then use the browser's zone) as the member's zone.
+
+    Validates again here so that no caller can store a name the pages cannot render.
+    """
+    zone = (zone or "").strip()
+    if zone:
+        validate_time_zone(zone)
+    membership = membership_for(user)
+    if membership.time_zone != zone:
+        membership.time_zone = zone
+        membership.save(update_fields=["time_zone"])
+    return membership
+
+
+class PreferencesForm(forms.Form):
+    # A plain field with the validator rather than a ChoiceField: the validator is the one
+    # rule for zones across the site, and its message is the one people should see.
+    time_zone = forms.CharField(
+        label=gettext_lazy("Time zone"),
+        required=False,
+        validators=[validate_time_zone],
+        help_text=gettext_lazy(
+            "Event times are shown in the event's own time zone and in yours. Without a choice "
+            "here, pages use your browser's time zone."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].widget = forms.Select(
+            choices=[("", _("Not set — use my browser's zone"))] + time_zone_choices(),
+            attrs={"autocomplete": "off"},
+        )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request):
+    """Any signed-in person may set their zone, pending applicants included."""
+    membership = membership_for(request.user)
+    if request.method == "POST":
+        form = PreferencesForm(request.POST)
+        if form.is_valid():
+            try:
+                set_time_zone(request.user, form.cleaned_data["time_zone"])
+            except ValidationError as exc:
+                form.add_error("time_zone", exc)
+            else:
+                messages.success(request, _("Your preferences are saved."))
+                return redirect("preferences")
+        status = 400
+    else:
+        form = PreferencesForm(initial={"time_zone": membership.time_zone})
+        status = 200
+    return render(request, "community/preferences.html", {"form": form}, status=status)
