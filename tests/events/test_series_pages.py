@@ -2,10 +2,11 @@
 
 import datetime as dt
 
-import pytest
-from bs4 import BeautifulSoup
 from django.urls import reverse
 from django.utils import timezone
+
+import pytest
+from bs4 import BeautifulSoup
 
 from events import services
 from tests.queries import assert_queries_constant
