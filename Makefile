@@ -84,9 +84,11 @@ lock:
 	"$$tmp/venv/bin/python" -m pip install --quiet --disable-pip-version-check pip-tools; \
 	"$$tmp/venv/bin/pip-compile" $(PIP_COMPILE_ARGS) $(LOCK_ARGS)
 
+# Seeds a scratch PostgreSQL database (rai_bench, dropped afterwards) on the server at
+# BENCH_DATABASE_URL / DATABASE_URL (default postgres://postgres@127.0.0.1:5432), serves it with
+# gunicorn and writes var/bench/results.md. Options via BENCH_ARGS='--seconds 5 --events 1000'.
 bench: install
-	@test -d bench || { echo "bench/ is not part of this checkout yet." >&2; exit 1; }
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 messages: install
 	$(PY) manage.py makemessages -l ar -l fr -l es --ignore=.venv --ignore=var

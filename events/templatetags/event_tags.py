@@ -4,7 +4,7 @@ import datetime as dt
 import zoneinfo
 
 from django import template
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -261,6 +261,8 @@ def night_notice(context, event, occurrence=None):
         return ""
     zone_name, fixed = _viewer(context)
     start, end = _span_of(event, occurrence)
+    if end <= timezone.now():
+        return ""  # a warning about the hour helps only before the event
     if fixed:
         span = night_span(start, end, zone_name)
         if span is None:

@@ -103,3 +103,32 @@ def test_listing_queries_do_not_grow_with_series(client, make_event, event_index
 
     _series(make_event)
     assert_queries_constant(lambda: client.get(event_index.url), grow)
+
+
+def test_no_night_notice_for_an_event_that_is_over(client_for, make_event):
+    from tests.factories import make_member
+
+    viewer = make_member()
+    viewer.membership.time_zone = "Pacific/Auckland"
+    viewer.membership.save()
+    day = timezone.localdate()
+    night_for_auckland = {
+        "time_zone": "UTC",
+        "start_time": dt.time(12, 0),
+        "end_time": dt.time(13, 0),
+    }  # 00:00–01:00 in Auckland
+    past = make_event(
+        slug="past-night",
+        start_date=day - dt.timedelta(days=3),
+        end_date=day - dt.timedelta(days=3),
+        **night_for_auckland,
+    )
+    future = make_event(
+        slug="future-night",
+        start_date=day + dt.timedelta(days=3),
+        end_date=day + dt.timedelta(days=3),
+        **night_for_auckland,
+    )
+    client = client_for(viewer)
+    assert _soup(client.get(future.url)).select(".night-notice")
+    assert not _soup(client.get(past.url)).select(".night-notice")
