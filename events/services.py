@@ -271,8 +271,11 @@ def record_event_change(event: EventPage, *, now=None) -> bool:
             state.changed_at = now
             state.save()
             kind = "event_cancelled" if current.is_cancelled else "event_updated"
-            for registration in Registration.objects.filter(event=current).active():
-                notify(registration, kind, had_invite=registration.holds_seat)
+            # A correction to an event that is over changes the feeds, but is no news to
+            # the people who attended.
+            if not current.is_past:
+                for registration in Registration.objects.filter(event=current).active():
+                    notify(registration, kind, had_invite=registration.holds_seat)
         if not current.is_cancelled:
             _promote(current, now)
     return changed

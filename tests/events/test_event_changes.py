@@ -171,3 +171,26 @@ def test_record_event_change_is_idempotent(make_event):
     assert services.record_event_change(event) is True
     assert services.record_event_change(event) is False
     assert state(event).sequence == 1
+
+
+def test_editing_an_event_that_is_over_bumps_sequence_but_notifies_nobody(
+    make_event, le_member, monkeypatch
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    sent = []
+    event = make_event()
+    services.register(le_member, event, {})
+    day = timezone.localdate() - dt.timedelta(days=10)
+    Page = type(event)
+    Page.objects.filter(pk=event.pk).update(start_date=day, end_date=day)
+    event = Page.objects.get(pk=event.pk)
+    event.save()  # recompute start/end from the past dates
+    services.record_event_change(event)  # settle the fingerprint at the past date
+    monkeypatch.setattr(services, "notify", lambda *args, **kwargs: sent.append(args))
+    before = state(event).sequence
+    publish(event, venue_name="Sample hall", format="hybrid")
+    assert state(event).sequence == before + 1
+    assert sent == []
