@@ -156,7 +156,7 @@ def ensure_index() -> EventIndexPage:
         return index
     home = HomePage.objects.first()
     if home is None:
-        home = HomePage(title="Sample home", slug="bench-home")
+        home = HomePage(title="Sample home", slug="bench-home", hero_title="Sample home")
         Page.get_first_root_node().add_child(instance=home)
         Site.objects.update_or_create(
             is_default_site=True,

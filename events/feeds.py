@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound
 from django.shortcuts import redirect
@@ -109,6 +110,9 @@ def event_urls(events) -> dict[int, str]:
     return urls
 
 
+FEED_CACHE_SECONDS = 3600
+
+
 def _signature(rows, *extra) -> tuple[str, dt.datetime | None]:
     """ETag and Last-Modified from rows of (ids, sequences, change times)."""
     digest = hashlib.sha256()
@@ -129,9 +133,15 @@ def _conditional(request, etag, last_modified, cache_control, build, filename, r
     stamp = int(last_modified.timestamp()) if last_modified else None
     response = get_conditional_response(request, etag=etag, last_modified=stamp)
     if response is None:
-        response = HttpResponse(
-            ical.calendar_bytes(build()), content_type="text/calendar; charset=utf-8"
-        )
+        # The ETag covers everything the body depends on (event ids, sequences, change times,
+        # language, window, and the owner for personal feeds), so a body built once is
+        # shared by every subscriber who would get the same bytes.
+        key = f"events:ics:{filename}:{etag.strip(chr(34))}"
+        body = cache.get(key)
+        if body is None:
+            body = ical.calendar_bytes(build())
+            cache.set(key, body, FEED_CACHE_SECONDS)
+        response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["ETag"] = etag
     if last_modified:
