@@ -101,5 +101,12 @@ def wagtail_root():
         Collection.add_root(name="Root")
     root = Page.get_first_root_node()
     if root is None:
+        from django.apps import apps
+
+        from community.signals import ensure_role_groups
+
         root = Page.add_root(instance=Page(title="Root", slug="root"))
+        # Editors' page permissions hang on the root page: grant them again, as migrate does.
+        with_models = [c for c in apps.get_app_configs() if c.models_module]
+        ensure_role_groups(sender=None, app_config=with_models[-1])
     return root

@@ -218,6 +218,8 @@ WAGTAIL_I18N_ENABLED = False
 # The admin must not call out to the internet from editors' browsers.
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
+# No avatars from gravatar.com: it would send a hash of each editor's address to a third party.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILMEDIA = {"MEDIA_MODEL": "wagtailmedia.Media"}
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
