@@ -408,13 +408,8 @@ def recipients_for(event, choice):
     return qs.select_related("user", "user__membership").order_by("created_at", "pk")
 
 
-class MessageAttendeesView(EventStaffMixin, WagtailAdminTemplateMixin, FormView):
-    template_name = "events/admin/message.html"
-    form_class = AttendeeMessageForm
-    page_title = gettext_lazy("Message attendees")
-
-    def get_initial(self):
-        return {"batch": uuid.uuid4(), "recipients": "confirmed"}
+class RegistrationsSubpageMixin:
+    """Breadcrumbs and counts shared by the pages reached from the registrations listing."""
 
     def get_breadcrumbs_items(self):
         return [
@@ -429,6 +424,17 @@ class MessageAttendeesView(EventStaffMixin, WagtailAdminTemplateMixin, FormView)
         context["counts"] = registration_counts(self.event)
         context["index_url"] = self.url("registrations")
         return context
+
+
+class MessageAttendeesView(
+    RegistrationsSubpageMixin, EventStaffMixin, WagtailAdminTemplateMixin, FormView
+):
+    template_name = "events/admin/message.html"
+    form_class = AttendeeMessageForm
+    page_title = gettext_lazy("Message attendees")
+
+    def get_initial(self):
+        return {"batch": uuid.uuid4(), "recipients": "confirmed"}
 
     def form_invalid(self, form):
         messages.error(self.request, _("The message could not be sent. Correct the form."))
@@ -480,23 +486,11 @@ class MessageAttendeesView(EventStaffMixin, WagtailAdminTemplateMixin, FormView)
 # --- Cancel the event ---------------------------------------------------------------------
 
 
-class CancelEventView(EventStaffMixin, WagtailAdminTemplateMixin, TemplateView):
+class CancelEventView(
+    RegistrationsSubpageMixin, EventStaffMixin, WagtailAdminTemplateMixin, TemplateView
+):
     template_name = "events/admin/cancel_event.html"
     page_title = gettext_lazy("Cancel event")
-
-    def get_breadcrumbs_items(self):
-        return [
-            *self.event_breadcrumbs(),
-            {"url": self.url("registrations"), "label": _("Registrations")},
-            {"url": "", "label": self.get_page_title()},
-        ]
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["event"] = self.event
-        context["counts"] = registration_counts(self.event)
-        context["index_url"] = self.url("registrations")
-        return context
 
     def post(self, request, *args, **kwargs):
         if self.event.is_cancelled:
