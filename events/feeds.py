@@ -274,7 +274,8 @@ def token_my_events_feed(request, token):
     if owner is None:
         return _no_such_feed()
     qs = (
-        Registration.objects.filter(user=owner, event__live=True)
+        Registration.objects.visible_to(owner)
+        .filter(user=owner, event__live=True)
         .filter(access.audience_filter(owner, "event__audience"))
         .filter(_in_window("event__"))
         .select_related("event", "event__calendar_state")

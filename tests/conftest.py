@@ -91,6 +91,28 @@ def client_for():
     return make
 
 
+def site_home(slug="home", **fields):
+    """A HomePage under the tree root, made the default site's root."""
+    from wagtail.models import Site
+
+    from home.models import HomePage
+
+    fields = {"title": "Home", "hero_title": "Sample lab", **fields}
+    home = wagtail_root().add_child(instance=HomePage(slug=slug, **fields))
+    Site.objects.update_or_create(
+        is_default_site=True, defaults={"root_page": home, "hostname": "localhost", "port": 80}
+    )
+    return home
+
+
+def published_event_index(home, **fields):
+    from events.models import EventIndexPage
+
+    index = home.add_child(instance=EventIndexPage(title="Events", slug="events", **fields))
+    index.save_revision().publish()
+    return index
+
+
 def wagtail_root():
     """The page tree's root. A transactional test's flush removes what Wagtail's migrations
     created (root page, default locale, root collection), so later tests recreate them."""

@@ -77,18 +77,27 @@ def browser():
 
 
 @pytest.fixture
-def new_page(browser, live_server):
+def new_context(browser, live_server):
+    """Browser contexts on the live server; extra Playwright context options pass through."""
     contexts = []
 
-    def make():
-        context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    def make(**options):
+        context = browser.new_context(base_url=live_server.url, **{"locale": "en-GB", **options})
         context.set_default_timeout(15_000)
         contexts.append(context)
-        return context.new_page()
+        return context
 
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def new_page(new_context):
+    def make(**options):
+        return new_context(**options).new_page()
+
+    return make
 
 
 def totp_code(secret):

@@ -16,18 +16,17 @@ from wagtail.models import Site
 import pytest
 
 from community.models import Membership
-from events.models import EventIndexPage, EventPage
+from events.models import EventPage
 from home.models import (
     FooterLink,
     FormField,
     FormPage,
-    HomePage,
     MenuItem,
     SiteSettings,
     StandardPage,
 )
 from tests.browser.conftest import sign_in
-from tests.conftest import wagtail_root
+from tests.conftest import published_event_index, site_home
 from tests.factories import make_member
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,23 +38,14 @@ BLOCKING = ("serious", "critical")
 
 def build_site():
     """A small site with every kind of page the scans and keyboard tests visit."""
-    root = wagtail_root()
-    home = root.add_child(
-        instance=HomePage(
-            title="Home",
-            slug="a11y-home",
-            hero_title="Sample: responsible AI for policing",
-            hero_text="Sample hero text.",
-            introduction="<p>Sample introduction to the lab.</p>",
-        )
+    home = site_home(
+        slug="a11y-home",
+        hero_title="Sample: responsible AI for policing",
+        hero_text="Sample hero text.",
+        introduction="<p>Sample introduction to the lab.</p>",
     )
-    site, _ = Site.objects.update_or_create(
-        is_default_site=True, defaults={"root_page": home, "hostname": "localhost"}
-    )
-    index = home.add_child(
-        instance=EventIndexPage(title="Events", slug="events", introduction="Sample events.")
-    )
-    index.save_revision().publish()
+    site = Site.objects.get(is_default_site=True)
+    index = published_event_index(home, introduction="Sample events.")
     day = (timezone.now() + dt.timedelta(days=20)).date()
     event = index.add_child(
         instance=EventPage(

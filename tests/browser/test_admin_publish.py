@@ -3,16 +3,13 @@
 import datetime as dt
 import re
 
-from wagtail.models import Site
-
 import pytest
 from playwright.sync_api import expect
 
 from community.models import Membership
-from events.models import EventCalendarState, EventIndexPage, EventPage
-from home.models import HomePage
+from events.models import EventCalendarState, EventPage
 from tests.browser.conftest import sign_in
-from tests.conftest import wagtail_root, with_mfa
+from tests.conftest import published_event_index, site_home, with_mfa
 from tests.factories import make_member
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -21,32 +18,11 @@ PASSWORD = "correct horse battery staple"
 TITLE = "Sample auditing facial recognition procurement"
 
 
-def _grant_editor_page_permissions():
-    """What `migrate` leaves behind: editors may add, change and publish under the root page.
-
-    The signal grants them on the root page that exists after migrate; an earlier
-    transactional test's flush deleted that page (wagtail_root() makes a new one), and the
-    post_migrate the flush sends found no root page to grant on.
-    """
-    from django.apps import apps
-
-    from community.signals import ensure_role_groups
-
-    last = [config for config in apps.get_app_configs() if config.models_module][-1]
-    ensure_role_groups(sender=last, app_config=last)
-
-
 @pytest.fixture
 def events_index(transactional_db):
-    root = wagtail_root()
-    _grant_editor_page_permissions()
-    home = root.add_child(instance=HomePage(title="Home", slug="admin-home", hero_title="Lab"))
-    Site.objects.update_or_create(
-        is_default_site=True, defaults={"root_page": home, "hostname": "localhost"}
-    )
-    index = home.add_child(instance=EventIndexPage(title="Events", slug="events"))
-    index.save_revision().publish()
-    return index
+    # site_home() builds under wagtail_root(), which grants editors' page permissions again
+    # when an earlier transactional test's flush removed the root they hung on.
+    return published_event_index(site_home(slug="admin-home", hero_title="Lab"))
 
 
 def _watch_console(page):

@@ -7,16 +7,13 @@ import re
 
 from django.utils import timezone
 
-from wagtail.models import Site
-
 import pytest
 from playwright.sync_api import expect
 
 from community.models import Membership
-from events.models import EventIndexPage, EventPage, Registration
-from home.models import HomePage
+from events.models import EventPage, Registration
 from tests.browser.conftest import sign_in
-from tests.conftest import wagtail_root, with_mfa
+from tests.conftest import published_event_index, site_home, with_mfa
 from tests.factories import make_member
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,13 +24,7 @@ JOIN_URL = "https://meet.example.org/sample-workshop-room"
 
 @pytest.fixture
 def workshop(transactional_db):
-    root = wagtail_root()
-    home = root.add_child(instance=HomePage(title="Home", slug="browser-home", hero_title="Lab"))
-    Site.objects.update_or_create(
-        is_default_site=True, defaults={"root_page": home, "hostname": "localhost"}
-    )
-    index = home.add_child(instance=EventIndexPage(title="Events", slug="events"))
-    index.save_revision().publish()
+    index = published_event_index(site_home(slug="browser-home", hero_title="Lab"))
     day = (timezone.now() + dt.timedelta(days=10)).date()
     event = index.add_child(
         instance=EventPage(

@@ -117,22 +117,10 @@ def site(transactional_db):
 
 
 @pytest.fixture
-def keyboard_page(browser, live_server):
-    contexts = []
-
-    def make():
-        # Reduced motion turns off smooth scrolling, so a focused element is already scrolled
-        # into view when the test measures where it is.
-        context = browser.new_context(
-            base_url=live_server.url, locale="en-GB", reduced_motion="reduce"
-        )
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
+def keyboard_page(new_page):
+    # Reduced motion turns off smooth scrolling, so a focused element is already scrolled
+    # into view when the test measures where it is.
+    return lambda: new_page(reduced_motion="reduce")
 
 
 MENU = ["Events", "Sample about", "Sample contact"]

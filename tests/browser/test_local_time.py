@@ -4,13 +4,11 @@ with the night notice; without JavaScript the server's UTC text stays."""
 import datetime as dt
 import re
 
-from wagtail.models import Locale, Page, Site
-
 import pytest
 from playwright.sync_api import expect
 
-from events.models import EventIndexPage, EventPage
-from home.models import HomePage
+from events.models import EventPage
+from tests.conftest import published_event_index, site_home
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,15 +18,7 @@ DAY = dt.date(2027, 6, 14)
 
 @pytest.fixture
 def night_event(transactional_db):
-    # A transactional test before this one may have flushed the tree, root included.
-    Locale.objects.get_or_create(language_code="en")
-    root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
-    home = root.add_child(instance=HomePage(title="Home", slug="tz-home", hero_title="Lab"))
-    Site.objects.update_or_create(
-        is_default_site=True, defaults={"root_page": home, "hostname": "localhost"}
-    )
-    index = home.add_child(instance=EventIndexPage(title="Events", slug="events"))
-    index.save_revision().publish()
+    index = published_event_index(site_home(slug="tz-home", hero_title="Lab"))
     event = index.add_child(
         instance=EventPage(
             title="Sample late-night discussion",
@@ -51,20 +41,11 @@ def night_event(transactional_db):
 
 
 @pytest.fixture
-def context_for(browser, live_server):
-    contexts = []
-
+def context_for(new_context):
     def make(**options):
-        context = browser.new_context(
-            base_url=live_server.url, locale="en-GB", timezone_id="Pacific/Auckland", **options
-        )
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context
+        return new_context(timezone_id="Pacific/Auckland", **options)
 
-    yield make
-    for context in contexts:
-        context.close()
+    return make
 
 
 def test_auckland_visitor_sees_their_date_and_the_night_notice(context_for, night_event):

@@ -5,15 +5,12 @@ import re
 
 from django.core import mail
 
-from wagtail.models import Site
-
 import pytest
 from playwright.sync_api import expect
 
 from community.models import Membership
-from home.models import HomePage
 from tests.browser.conftest import sign_in
-from tests.conftest import wagtail_root, with_mfa
+from tests.conftest import site_home, with_mfa
 from tests.factories import make_member
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,14 +20,7 @@ PASSWORD = "a-long-Sample-passphrase-42"
 
 @pytest.fixture
 def home_page(transactional_db):
-    root = wagtail_root()
-    home = root.add_child(
-        instance=HomePage(title="Home", slug="smoke-home", hero_title="Responsible AI Lab")
-    )
-    Site.objects.update_or_create(
-        is_default_site=True, defaults={"root_page": home, "hostname": "localhost"}
-    )
-    return home
+    return site_home(slug="smoke-home", hero_title="Responsible AI Lab")
 
 
 def _verification_link(address):

@@ -4,31 +4,20 @@ import datetime as dt
 
 from django.utils import timezone
 
-from wagtail.models import Site
-
 import pytest
 
-from events.models import EventIndexPage, EventPage
-from home.models import HomePage
-from tests.conftest import wagtail_root
+from events.models import EventPage
+from tests.conftest import published_event_index, site_home
 
 
 @pytest.fixture
 def home_root(db):
-    root = wagtail_root()
-    home = root.add_child(instance=HomePage(title="Home", slug="events-home", hero_title="Lab"))
-    Site.objects.update_or_create(
-        is_default_site=True,
-        defaults={"root_page": home, "hostname": "localhost", "port": 80},
-    )
-    return home
+    return site_home(slug="events-home", hero_title="Lab")
 
 
 @pytest.fixture
 def event_index(home_root):
-    index = home_root.add_child(instance=EventIndexPage(title="Events", slug="events"))
-    index.save_revision().publish()
-    return index
+    return published_event_index(home_root)
 
 
 @pytest.fixture

@@ -8,30 +8,22 @@ from home.models import (
     FooterLink,
     FormField,
     FormPage,
-    HomePage,
     MenuItem,
     SiteSettings,
     StandardPage,
 )
-from tests.conftest import wagtail_root
+from tests.conftest import site_home
 
 
 @pytest.fixture
 def home_page(db):
-    root = wagtail_root()
-    home = root.add_child(
-        instance=HomePage(
-            title="Sample home",
-            slug="sample-home",
-            hero_title="Sample: responsible AI for policing",
-            hero_text="Sample hero text.",
-            introduction="<p>Sample introduction.</p>",
-        )
+    return site_home(
+        slug="sample-home",
+        title="Sample home",
+        hero_title="Sample: responsible AI for policing",
+        hero_text="Sample hero text.",
+        introduction="<p>Sample introduction.</p>",
     )
-    site = Site.objects.get(is_default_site=True)
-    site.root_page = home
-    site.save()
-    return home
 
 
 @pytest.fixture
