@@ -181,7 +181,7 @@ def send_registration_email(
         or (occurrence is None and next_start(event, now) is None)
     ):
         return "skipped"
-    if base_kind == "event_updated" and event.end <= now:
+    if base_kind == "event_updated" and event.is_over_at(now):
         return "skipped"  # a correction to a past event's page is no news to attendees
 
     if base_kind in REQUEST_KINDS:

@@ -384,19 +384,37 @@ class EventPage(Page):
     def is_cancelled(self):
         return self.status == EventStatus.CANCELLED
 
+    def is_over_at(self, now) -> bool:
+        """Whether the event is over at ``now``: its last occurrence has ended. The one
+        predicate for "over" (a series is not over while a date is still to come)."""
+        return (self.last_end or self.end) <= now
+
     @property
-    def is_past(self):
-        return (self.last_end or self.end) <= timezone.now()
+    def is_over(self) -> bool:
+        return self.is_over_at(timezone.now())
+
+    # Older name of the same predicate, kept for templates.
+    is_past = is_over
+
+    def next_start_after(self, now):
+        """When the next date still to begin starts (UTC), or None when none is left."""
+        if not self.is_recurring:
+            return self.start if self.start > now else None
+        for occurrence in recurrence.occurrences(self, after=now):
+            if occurrence.start > now:
+                return occurrence.start.astimezone(dt.UTC)
+        return None
 
     def registration_state(self, now=None):
-        """'closed_kind' reasons the registration form is shown or not."""
+        """Why the registration form is shown or not: "open" or the reason it is closed."""
         now = now or timezone.now()
         if self.registration_audience == RegistrationAudience.NOBODY:
             return "none"
         if self.status != EventStatus.SCHEDULED:
             return "not_scheduled"
-        # A series takes registrations until its last date has begun.
-        if (self.last_end if self.is_recurring and self.last_end else self.start) <= now:
+        # A registration covers every date still to come, so a series takes registrations
+        # until its last date has begun; a single event until it begins.
+        if self.next_start_after(now) is None:
             return "started"
         if self.registration_opens and now < self.registration_opens:
             return "not_open"
@@ -404,8 +422,27 @@ class EventPage(Page):
             return "closed"
         return "open"
 
-    def may_cancel_until(self):
-        return self.cancellation_deadline or self.start
+    def registration_is_open(self, now=None) -> bool:
+        return self.registration_state(now) == "open"
+
+    def may_cancel_until(self, now=None):
+        """Until when a registrant may cancel: the editor's deadline, else the start of the
+        next date (for a series, the next date still to come; once the last one has begun,
+        its start, which is past)."""
+        if self.cancellation_deadline:
+            return self.cancellation_deadline
+        now = now or timezone.now()
+        upcoming = self.next_start_after(now)
+        if upcoming is not None:
+            return upcoming
+        if self.is_recurring:
+            starts = [o.start for o in recurrence.occurrences(self)]
+            if starts:
+                return max(starts).astimezone(dt.UTC)
+        return self.start
+
+    def may_cancel_at(self, now) -> bool:
+        return now < self.may_cancel_until(now)
 
     def significant_fingerprint(self):
         """What attendees' calendars depend on: time, place, status."""

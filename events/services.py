@@ -154,7 +154,8 @@ def register(
 def _promote(event: EventPage, now) -> list[Registration]:
     """Fill free seats from the waitlist in arrival order. Call with the lock held."""
     promoted = []
-    if event.status != "scheduled" or event.end <= now:
+    # A series frees seats for its remaining dates until the last one is over.
+    if event.status != "scheduled" or event.is_over_at(now):
         return promoted
     waiting = Registration.objects.filter(
         event=event, status=RegistrationStatus.WAITLISTED
@@ -189,7 +190,7 @@ def cancel(registration: Registration, *, by, now=None) -> Registration:
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
         if not registration.is_active or registration.status == RegistrationStatus.ATTENDED:
             raise RegistrationError(_("This registration cannot be cancelled."), code="state")
-        if not is_staff and now >= current.may_cancel_until():
+        if not is_staff and not current.may_cancel_at(now):
             raise RegistrationError(
                 _("The cancellation deadline has passed. Please contact the lab."),
                 code="deadline",
@@ -273,7 +274,7 @@ def record_event_change(event: EventPage, *, now=None) -> bool:
             kind = "event_cancelled" if current.is_cancelled else "event_updated"
             # A correction to an event that is over changes the feeds, but is no news to
             # the people who attended.
-            if not current.is_past:
+            if not current.is_over_at(now):
                 for registration in Registration.objects.filter(event=current).active():
                     notify(registration, kind, had_invite=registration.holds_seat)
         if not current.is_cancelled:

@@ -109,7 +109,7 @@ def may_cancel(registration, event, now=None) -> bool:
     return (
         registration is not None
         and registration.status in CANCELLABLE
-        and now < event.may_cancel_until()
+        and event.may_cancel_at(now)
     )
 
 

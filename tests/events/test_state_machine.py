@@ -1,13 +1,19 @@
 """A hypothesis state machine over register / cancel / promote / change capacity.
 
+Run on a single event and on a series whose first date is past (a registration covers every
+remaining date, so the series must behave like an event still to come).
+
 Invariants after every step: seats never exceed capacity (unless an editor lowered capacity
 below the seats already given, and then nobody new gets a seat until it is back under);
 nobody on the waitlist was passed over (FIFO); at most one active registration per member.
 Each example runs inside a savepoint rolled back at teardown, so each starts clean.
 """
 
+import datetime as dt
+
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -42,7 +48,24 @@ def pool(db):
     return [make_member(kind=Membership.Kind.OTHER) for _ in range(POOL)]
 
 
-def test_registration_state_machine(make_event, pool, editor, monkeypatch):
+def running_series_values():
+    """A weekly series whose first date is two weeks past and whose last is weeks away."""
+    today = timezone.localdate()
+    first = today - dt.timedelta(days=14)
+    return {
+        "start_date": first,
+        "end_date": first,
+        "time_zone": "UTC",
+        "repeat": "weekly",
+        "repeat_until": today + dt.timedelta(days=35),
+    }
+
+
+SHAPES = {"single_event": dict, "series_first_date_past": running_series_values}
+
+
+@pytest.mark.parametrize("shape", SHAPES.values(), ids=SHAPES.keys())
+def test_registration_state_machine(make_event, pool, editor, monkeypatch, shape):
     monkeypatch.setattr(services, "notify", lambda *args, **kwargs: None)
 
     class Registrations(RuleBasedStateMachine):
@@ -50,7 +73,7 @@ def test_registration_state_machine(make_event, pool, editor, monkeypatch):
             super().__init__()
             self._savepoint = transaction.atomic()
             self._savepoint.__enter__()
-            self.event = make_event(capacity=1)
+            self.event = make_event(capacity=1, **shape())
             # The most seats there may be now: the capacity, or the seats already given
             # when capacity was lowered below them.
             self.ceiling = 1
