@@ -107,9 +107,7 @@ def waitlist_position(registration) -> int | None:
 def may_cancel(registration, event, now=None) -> bool:
     now = now or timezone.now()
     return (
-        registration is not None
-        and registration.status in CANCELLABLE
-        and event.may_cancel_at(now)
+        registration is not None and registration.status in CANCELLABLE and event.may_cancel_at(now)
     )
 
 
