@@ -60,6 +60,10 @@ migrate: install | var
 seed: migrate
 	$(PY) manage.py seed_demo
 
+# The public address follows HOST and PORT unless SITE_URL is set, so `make run PORT=8001`
+# gives links in emails and calendars that point at the server actually running.
+run seed migrate: export SITE_URL ?= http://$(HOST):$(PORT)
+
 # seed_demo prints the demo accounts (dev settings only; it refuses production settings).
 run: seed
 	$(PY) manage.py runserver $(HOST):$(PORT)

@@ -37,7 +37,7 @@ from community import access
 from community.emails import queue_message
 from community.models import OutboundEmail
 
-from . import services
+from . import ical, services
 from .models import (
     ACTIVE_STATUSES,
     SEAT_STATUSES,
@@ -442,7 +442,7 @@ class MessageAttendeesView(
 
     def form_valid(self, form):
         data = form.cleaned_data
-        event_url = self.event.full_url or ""
+        event_url = ical.event_url(self.event)
         recipients = list(recipients_for(self.event, data["recipients"]))
         keys = {reg.pk: f"event-message:{data['batch']}:{reg.pk}" for reg in recipients}
         already = set(

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import dateformat, timezone
 
-from community import access
+from community import access, links
 from community.emails import queue_email
 from community.models import OutboundEmail
 
@@ -39,8 +39,6 @@ CANCEL_KINDS = {"cancelled", "event_cancelled"}
 # Kinds only worth sending while the registration still holds its seat.
 SEAT_KINDS = {"confirmed", "promoted", "approved", "reminder"}
 REMINDER_RE = re.compile(r"^reminder_(\d+)h$")
-
-MY_EVENTS_PATH = "/me/events/"
 
 
 def parse_kind(kind: str) -> tuple[str, int | None]:
@@ -144,7 +142,7 @@ def build_context(registration, kind, *, hours=None, show_join=False, occurrence
         "recurring": event.is_recurring,
         "place": ical.location_text(event),
         "event_url": ical.event_url(event),
-        "my_events_url": f"{settings.SITE_URL}{MY_EVENTS_PATH}",
+        "my_events_url": links.absolute_reverse("events:my_events"),
         "join_url": event.online_join_url if show_join else "",
         "reason": registration.decision_reason if kind == "rejected" else "",
         "event_status": event.status,

@@ -20,7 +20,6 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
@@ -28,7 +27,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from community import access
+from community import access, links
 
 from . import ical, tokens
 from .models import EventFormat, EventKind, EventPage, Registration, Topic
@@ -105,8 +104,7 @@ def event_urls(events) -> dict[int, str]:
     cache_object = SimpleNamespace()
     urls = {}
     for event in events:
-        url = event.get_full_url(cache_object)
-        urls[event.pk] = url or f"{settings.SITE_URL}{event.url_path}"
+        urls[event.pk] = ical.event_url(event, cache_object)
     return urls
 
 
@@ -334,9 +332,8 @@ def token_my_events_feed(request, token):
 
 def feed_addresses(token) -> dict[str, str]:
     """The https and webcal addresses of a token's two feeds."""
-    base = settings.SITE_URL
-    mine = base + reverse("events:calendar_my_events", args=[token])
-    everything = base + reverse("events:calendar_events", args=[token])
+    mine = links.absolute_reverse("events:calendar_my_events", token)
+    everything = links.absolute_reverse("events:calendar_events", token)
     return {
         "my_events_url": mine,
         "my_events_webcal": webcal(mine),
@@ -378,7 +375,7 @@ def calendar_token(request):
     context = {
         "active": active,
         "addresses": feed_addresses(token) if _is_current(token, active) else None,
-        "public_url": settings.SITE_URL + reverse("events:feed"),
+        "public_url": links.absolute_reverse("events:feed"),
     }
     response = TemplateResponse(request, "events/calendar_token.html", context)
     # The page may carry the token: never cache it anywhere.

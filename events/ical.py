@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 
 from icalendar import Calendar, Conference, Event, vCalAddress, vDuration, vRecur
 
+from community import links
+
 from . import recurrence
 
 PRODID = "-//Responsible AI Lab//Community events//EN"
@@ -30,13 +32,9 @@ STATUS_MAP = {"scheduled": "CONFIRMED", "postponed": "TENTATIVE", "cancelled": "
 SEAT_STATUSES = {"confirmed", "attended"}
 
 
-def event_url(event) -> str:
-    """The event page's absolute address (the Wagtail Site's, else SITE_URL + path)."""
-    full = event.get_full_url()
-    if full:
-        return full
-    # No Site matches the page (e.g. a bare install): the configured address still works.
-    return f"{settings.SITE_URL}{event.url_path}"
+def event_url(event, request=None) -> str:
+    """The event page's public address (``SITE_URL`` + the page's path)."""
+    return links.page_url(event, request)
 
 
 def location_text(event) -> str:
@@ -175,10 +173,12 @@ def build_vevent(
     join_url = event.online_join_url if private and event.format != "in_person" else ""
     if join_url:
         lines.append(_("Join online: %(url)s") % {"url": join_url})
-    lines.append(_("Event page: %(url)s") % {"url": url})
+    if url:  # an event under no site has no public page to point at
+        lines.append(_("Event page: %(url)s") % {"url": url})
     vevent.add("description", "\n\n".join(lines))
 
-    vevent.add("url", url)
+    if url:
+        vevent.add("url", url)
     location = location_text(event)
     if location:
         vevent.add("location", location)

@@ -26,7 +26,7 @@ from wagtail.rich_text import RichText
 
 from allauth.account.models import EmailAddress
 
-from community import services
+from community import links, services
 from community.models import AgencyDomain, Membership
 
 from .models import FooterLink, FormField, FormPage, HomePage, MenuItem, SiteSettings, StandardPage
@@ -218,6 +218,9 @@ def seed(*, seed: int = 1, reset: bool = False) -> Report:
             _remove(report)
         _seed_agency_domains(report)
         pages = _seed_pages(report, rebuild_home=reset)
+        # Every run: `make run PORT=8001` moves SITE_URL, and the admin's links follow it.
+        if links.sync_default_site():
+            report.note(_("site address"), settings.SITE_URL, created=False)
         _seed_site_settings(report, pages)
         _seed_accounts(report, rng)
         # Feature apps add their sample content through the "seed_demo" hook.
@@ -308,9 +311,10 @@ def _ensure_home(report: Report, *, rebuild: bool) -> tuple[HomePage, bool]:
 def _point_default_site_at(home: HomePage) -> None:
     site = Site.objects.filter(is_default_site=True).first()
     if site is None:
+        hostname, port = links.site_host_and_port()
         Site.objects.create(
-            hostname="localhost",
-            port=80,
+            hostname=hostname,
+            port=port,
             site_name=settings.WAGTAIL_SITE_NAME,
             root_page=home,
             is_default_site=True,

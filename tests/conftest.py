@@ -1,11 +1,29 @@
 """Fixtures for every test: one user per role, an isolated MEDIA_ROOT, email outbox."""
 
-from django.test import Client
+from django.core.servers.basehttp import WSGIServer
+from django.test import Client, testcases
 
 import pytest
 
 from community.models import Membership
 from tests.factories import UserFactory, make_member
+
+
+class _SerialWSGIServer(WSGIServer):
+    """One request at a time: the live server's threads would otherwise share one in-memory
+    SQLite connection, which SQLite refuses ("bad parameter or other API misuse")."""
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if "sqlite" in database["ENGINE"] and database.get("NAME") in (":memory:", "", None):
+        testcases.LiveServerThread.server_class = _SerialWSGIServer
+
 
 ROLE_NAMES = ["anon", "pending", "member", "le_member", "expert", "moderator", "editor", "admin"]
 

@@ -6,12 +6,11 @@ import datetime as dt
 import re
 
 from django import template
-from django.conf import settings
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from community import links
 from events import ical
 from events.models import EventFormat, EventKind
 
@@ -83,10 +82,10 @@ def calendar_links(context, event):
     # With the request, Wagtail caches the site root paths once per request, so a listing
     # of many cards does not look them up per card.
     request = context.get("request")
-    url = (event.get_full_url(request) if request is not None else None) or ical.event_url(event)
+    url = ical.event_url(event, request)
     return {
         "event": event,
-        "ics_url": settings.SITE_URL + reverse("events:event_ics", args=[event.pk]),
+        "ics_url": links.absolute_reverse("events:event_ics", event.pk),
         "google_url": google_url(event, url),
         "outlook_url": outlook_url(event, url),
     }
@@ -118,7 +117,7 @@ def feed_links(context, params=None):
         request = context.get("request")
         params = request.GET if request is not None else None
     query = feed_query(params)
-    feed_url = settings.SITE_URL + reverse("events:feed") + (f"?{query}" if query else "")
+    feed_url = links.absolute_reverse("events:feed") + (f"?{query}" if query else "")
     webcal_url = re.sub(r"^https?://", "webcal://", feed_url)
     return {
         "feed_url": feed_url,

@@ -7,9 +7,6 @@ turns a missing browser into an error instead of a skip).
 import os
 import shutil
 
-from django.core.servers.basehttp import WSGIServer
-from django.test import testcases
-
 import pytest
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
@@ -20,22 +17,6 @@ def _chromium_path():
         if os.path.exists(candidate):
             return candidate
     return shutil.which("chromium")
-
-
-class _SerialWSGIServer(WSGIServer):
-    """One request at a time: the live server's threads would otherwise share one in-memory
-    SQLite connection, which SQLite refuses ("bad parameter or other API misuse")."""
-
-    def __init__(self, *args, connections_override=None, **kwargs):
-        super().__init__(*args, **kwargs)
-
-
-def pytest_configure(config):
-    from django.conf import settings
-
-    database = settings.DATABASES["default"]
-    if "sqlite" in database["ENGINE"] and database.get("NAME") in (":memory:", "", None):
-        testcases.LiveServerThread.server_class = _SerialWSGIServer
 
 
 def pytest_collection_modifyitems(config, items):

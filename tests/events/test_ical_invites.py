@@ -226,16 +226,27 @@ def test_feed_of_several_zones_has_a_vtimezone_for_each(make_event):
         assert by_uid[event.calendar.ical_uid]["DTSTART"].dt.astimezone(UTC) == event.start
 
 
-def test_url_falls_back_to_site_url_without_a_site(make_event, settings):
+def test_url_is_site_url_whatever_the_site_record_says(make_event, settings):
+    from wagtail.models import Site
+
+    event = make_event()
+    Site.objects.update(hostname="localhost", port=80)
+    Site.clear_site_root_paths_cache()
+    settings.SITE_URL = "https://community.example.org:8443"
+    vevent = ical.build_vevent(event, event.calendar)
+    assert vevent["URL"] == f"https://community.example.org:8443/events/{event.slug}/"
+    assert f"Event page: {vevent['URL']}" in str(vevent["DESCRIPTION"])
+
+
+def test_event_under_no_site_carries_no_broken_url(make_event):
     from wagtail.models import Site
 
     event = make_event()
     Site.objects.all().delete()
     Site.clear_site_root_paths_cache()
-    settings.SITE_URL = "https://community.example.org"
     vevent = ical.build_vevent(event, event.calendar)
-    assert vevent["URL"].startswith("https://community.example.org/")
-    assert vevent["URL"].endswith(f"/{event.slug}/")
+    assert "URL" not in vevent
+    assert "Event page" not in str(vevent["DESCRIPTION"])
 
 
 def test_re_registration_outranks_the_earlier_cancel(
