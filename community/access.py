@@ -61,6 +61,7 @@ STAFF_ROLES = frozenset({Role.EDITOR, Role.ADMIN})
 
 _ROLE_CACHE_ATTR = "_community_roles"
 _STATUS_CACHE_ATTR = "_community_membership_status"
+_VERIFIED_EMAIL_CACHE_ATTR = "_community_verified_email"
 # Statuses whose holder may not submit the application again.
 _CLOSED_STATUSES = frozenset({"rejected", "suspended"})
 
@@ -106,7 +107,7 @@ def roles(user) -> frozenset[Role]:
 
 def forget_roles(user) -> None:
     """Drop the cached roles, after groups changed within the same request."""
-    for attr in (_ROLE_CACHE_ATTR, _STATUS_CACHE_ATTR):
+    for attr in (_ROLE_CACHE_ATTR, _STATUS_CACHE_ATTR, _VERIFIED_EMAIL_CACHE_ATTR):
         if hasattr(user, attr):
             delattr(user, attr)
 
@@ -114,6 +115,22 @@ def forget_roles(user) -> None:
 def _membership_status(user) -> str:
     roles(user)
     return getattr(user, _STATUS_CACHE_ATTR, "")
+
+
+def has_verified_email(user) -> bool:
+    """Signed in with an email address they have confirmed; cached for the request.
+
+    Sign-in already requires a confirmed address, but accounts made by hand (createsuperuser,
+    the shell) may have none, and an outside speaker's registration relies on it."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    cached = getattr(user, _VERIFIED_EMAIL_CACHE_ATTR, None)
+    if cached is None:
+        from allauth.account.models import EmailAddress
+
+        cached = EmailAddress.objects.filter(user=user, verified=True).exists()
+        setattr(user, _VERIFIED_EMAIL_CACHE_ATTR, cached)
+    return cached
 
 
 def has_role(user, *wanted: Role) -> bool:

@@ -140,6 +140,7 @@ def build_context(registration, kind, *, hours=None, show_join=False, occurrence
         "when": format_dates(event) if event.all_day else format_span(timing, event.time_zone),
         "when_yours": format_span(timing, own_zone) if own_zone else "",
         "recurring": event.is_recurring,
+        "attendance": registration.attendance if event.format == "hybrid" else "",
         "place": ical.location_text(event),
         "event_url": ical.event_url(event),
         "my_events_url": links.absolute_reverse("events:my_events"),

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .models import Attendance, EventFormat
 from .services import TEXT_ANSWER_MAX
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
@@ -18,6 +19,17 @@ class RegistrationForm(forms.Form):
     def __init__(self, event, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.event = event
+        if event.format == EventFormat.HYBRID:
+            self.fields["attendance"] = forms.ChoiceField(
+                label=_("How will you attend?"),
+                help_text=_(
+                    "Seats in the room are limited; online places are not. The join link is "
+                    "sent to online participants only."
+                ),
+                choices=Attendance.choices,
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Choose in person or online.")},
+            )
         for block in event.questions:
             question = block.value
             common = {
@@ -55,4 +67,7 @@ class RegistrationForm(forms.Form):
         return cleaned
 
     def answers(self) -> dict:
-        return {key: self.cleaned_data.get(key, "") for key in self.fields}
+        return {key: self.cleaned_data.get(key, "") for key in self.fields if key.startswith("q_")}
+
+    def attendance(self) -> str:
+        return self.cleaned_data.get("attendance", "")

@@ -95,6 +95,9 @@ class RegistrationAudience(models.TextChoices):
     """Who may register. Always a subset of who may see the event."""
 
     NOBODY = "nobody", _("No registration")
+    # Outside speakers, academia, industry and civil society: any account with a confirmed
+    # email address, vetted or not. Only on public events.
+    SIGNED_IN = "signed_in", _("Anyone signed in with a confirmed email address")
     MEMBERS = access.Audience.MEMBERS.value, _("Verified members")
     LAW_ENFORCEMENT = access.Audience.LAW_ENFORCEMENT.value, _("Law-enforcement members")
     STAFF = access.Audience.STAFF.value, _("Lab staff")
@@ -358,7 +361,7 @@ class EventPage(Page):
         if self.registration_audience == RegistrationAudience.NOBODY:
             return True
         narrower = {
-            access.Audience.PUBLIC: {"members", "law_enforcement", "staff"},
+            access.Audience.PUBLIC: {"signed_in", "members", "law_enforcement", "staff"},
             access.Audience.MEMBERS: {"members", "law_enforcement", "staff"},
             access.Audience.LAW_ENFORCEMENT: {"law_enforcement", "staff"},
             access.Audience.STAFF: {"staff"},
@@ -470,6 +473,12 @@ class EventPage(Page):
         # Missing and forbidden look the same.
         if not access.can(request.user, "view", self):
             raise Http404
+        if request.method == "POST":
+            # The registration form posts to the page itself, so every answer — success or
+            # refusal — is at the event's own address.
+            from . import views
+
+            return views.register_on_page(request, self)
         return super().serve(request, *args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
@@ -528,6 +537,13 @@ class EventCalendarState(models.Model):
         return state
 
 
+class Attendance(models.TextChoices):
+    """How a registrant attends a hybrid event. Only in-person seats count for capacity."""
+
+    IN_PERSON = "in_person", _("In person")
+    ONLINE = "online", _("Online")
+
+
 class RegistrationStatus(models.TextChoices):
     PENDING = "pending", _("Pending approval")
     CONFIRMED = "confirmed", _("Confirmed")
@@ -546,12 +562,29 @@ ACTIVE_STATUSES = (
 SEAT_STATUSES = (RegistrationStatus.CONFIRMED, RegistrationStatus.ATTENDED)
 
 
+# Registrations that take one of the event's seats: confirmed or attended, and not attending
+# a hybrid event online (capacity is the room's).
+SEAT_Q = Q(status__in=SEAT_STATUSES) & ~Q(attendance=Attendance.ONLINE)
+
+
+def seat_q(prefix: str = "") -> Q:
+    """``SEAT_Q`` seen through a relation, e.g. ``seat_q("registrations__")``."""
+    return Q(**{f"{prefix}status__in": SEAT_STATUSES}) & ~Q(
+        **{f"{prefix}attendance": Attendance.ONLINE}
+    )
+
+
 class RegistrationQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status__in=ACTIVE_STATUSES)
 
     def holding_seats(self):
+        """Confirmed or attended, however they attend."""
         return self.filter(status__in=SEAT_STATUSES)
+
+    def taking_capacity(self):
+        """The registrations the capacity and country quotas count."""
+        return self.filter(SEAT_Q)
 
     def visible_to(self, user):
         """Registrations a viewer may list: their own; staff see all."""
@@ -576,6 +609,13 @@ class Registration(models.Model):
         _("status"), max_length=20, choices=RegistrationStatus.choices, db_index=True
     )
     answers = models.JSONField(_("answers"), default=dict, blank=True)
+    attendance = models.CharField(
+        _("attends"),
+        max_length=20,
+        choices=Attendance.choices,
+        blank=True,
+        help_text=_("For hybrid events: in person or online. Empty for other formats."),
+    )
     country = CountryField(_("country"), blank=True)
     sequence = models.PositiveIntegerField(
         default=0, help_text="Bumped when this registrant's invite changes on its own."
@@ -612,6 +652,13 @@ class Registration(models.Model):
     @property
     def holds_seat(self):
         return self.status in SEAT_STATUSES
+
+    @property
+    def attends_online(self):
+        """Whether the join link is theirs: online and hybrid-online registrants."""
+        if self.event.format == EventFormat.IN_PERSON:
+            return False
+        return self.attendance != Attendance.IN_PERSON
 
 
 class CalendarToken(models.Model):

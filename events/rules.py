@@ -12,11 +12,17 @@ SEAT_STATUSES = {"confirmed", "attended"}
 
 @rule("events.register")
 def may_register(user, event) -> bool:
-    """Verified members the event's registration audience admits, and who may see it."""
+    """Who the event's registration audience admits, among those who may see it: verified
+    members of that audience, or — on public events open to "signed_in" — any account with a
+    confirmed email address (outside speakers, academia, civil society)."""
     who = getattr(event, "registration_audience", "nobody")
     if who == "nobody" or not access.can(user, "view", event):
         return False
-    if Role.PENDING in access.roles(user) or Role.ANONYMOUS in access.roles(user):
+    if Role.ANONYMOUS in access.roles(user):
+        return False
+    if who == "signed_in":
+        return event.audience == Audience.PUBLIC and access.has_verified_email(user)
+    if Role.PENDING in access.roles(user):
         return False
     return who in access.audiences(user)
 
@@ -28,12 +34,14 @@ def may_manage(user, obj) -> bool:
 
 @rule("events.see_join_link")
 def may_see_join_link(user, registration) -> bool:
-    """Only the confirmed registrant themself, whatever their other roles."""
+    """Only the confirmed registrant themself, whatever their other roles, and at a hybrid
+    event only when they attend online."""
     if registration is None or user is None or not user.is_authenticated:
         return False
     return (
         registration.user_id == user.pk
         and registration.status in SEAT_STATUSES
+        and registration.attends_online
         and (access.can(user, "view", registration.event))
     )
 

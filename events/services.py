@@ -10,7 +10,9 @@ from community import access
 
 from .models import (
     ACTIVE_STATUSES,
+    Attendance,
     EventCalendarState,
+    EventFormat,
     EventPage,
     Registration,
     RegistrationStatus,
@@ -49,13 +51,16 @@ def lock_event(event: EventPage) -> EventPage:
 
 
 def seats_taken(event: EventPage, country=None) -> int:
-    qs = Registration.objects.filter(event=event).holding_seats()
+    """Seats the capacity counts: online attendees of a hybrid event take none."""
+    qs = Registration.objects.filter(event=event).taking_capacity()
     if country is not None:
         qs = qs.filter(country=country)
     return qs.count()
 
 
-def has_seat(event: EventPage, country: str) -> bool:
+def has_seat(event: EventPage, country: str, attendance: str = "") -> bool:
+    if attendance == Attendance.ONLINE and event.format == EventFormat.HYBRID:
+        return True  # the online room of a hybrid event has no seat limit
     if event.capacity is not None and seats_taken(event) >= event.capacity:
         return False
     if event.country_quota is not None and country:
@@ -96,21 +101,45 @@ def clean_answers(event: EventPage, raw: dict) -> dict:
     return cleaned
 
 
+def clean_attendance(event: EventPage, value) -> str:
+    """How the registrant attends: asked only for hybrid events, and then required."""
+    if event.format != EventFormat.HYBRID:
+        return ""
+    value = (value or "").strip() if isinstance(value, str) else ""
+    if value not in Attendance.values:
+        raise RegistrationError(
+            _("Choose whether you will attend in person or online."),
+            code="attendance",
+            field_errors={"attendance": _("Choose in person or online.")},
+        )
+    return value
+
+
 def _member_country(user) -> str:
     membership = getattr(user, "membership", None)
     return str(membership.country) if membership and membership.country else ""
 
 
 def register(
-    user, event: EventPage, answers: dict | None = None, *, now=None, _skip_lock=False
+    user,
+    event: EventPage,
+    answers: dict | None = None,
+    *,
+    attendance: str = "",
+    now=None,
+    _skip_lock=False,
 ) -> Registration:
-    """Register ``user``: confirmed, waitlisted or pending approval. Raises on refusal."""
+    """Register ``user``: confirmed, waitlisted or pending approval. Raises on refusal.
+
+    For a hybrid event ``attendance`` ("in_person" or "online") is required; only in-person
+    registrants take seats, so online ones are never waitlisted."""
     if not access.can(user, "events.register", event):
         raise NotAllowed
     now = now or timezone.now()
     state = event.registration_state(now)
     if state != "open":
         raise RegistrationError(_("Registration is not open for this event."), code=state)
+    attendance = clean_attendance(event, attendance)
     cleaned = clean_answers(event, answers or {})
     country = _member_country(user)
 
@@ -128,7 +157,7 @@ def register(
             )
         if current.approval_required:
             status = RegistrationStatus.PENDING
-        elif has_seat(current, country):
+        elif has_seat(current, country, attendance := clean_attendance(current, attendance)):
             status = RegistrationStatus.CONFIRMED
         else:
             status = RegistrationStatus.WAITLISTED
@@ -139,6 +168,7 @@ def register(
                     user=user,
                     status=status,
                     answers=cleaned,
+                    attendance=attendance,
                     country=country,
                     created_at=now,
                     confirmed_at=now if status == RegistrationStatus.CONFIRMED else None,
@@ -163,7 +193,7 @@ def _promote(event: EventPage, now) -> list[Registration]:
     for registration in waiting:
         if event.capacity is not None and seats_taken(event) >= event.capacity:
             break
-        if not has_seat(event, registration.country):
+        if not has_seat(event, registration.country, registration.attendance):
             continue  # this country's quota is full; the next in line may still fit
         registration.status = RegistrationStatus.CONFIRMED
         registration.confirmed_at = now
@@ -215,7 +245,7 @@ def approve(registration: Registration, *, by, now=None) -> Registration:
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
         if registration.status != RegistrationStatus.PENDING:
             raise RegistrationError(_("Only pending registrations can be approved."), code="state")
-        if has_seat(current, registration.country):
+        if has_seat(current, registration.country, registration.attendance):
             registration.status = RegistrationStatus.CONFIRMED
             registration.confirmed_at = now
         else:

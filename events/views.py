@@ -11,14 +11,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from community import access
 
 from . import services
 from .forms import RegistrationForm
 from .models import (
-    SEAT_STATUSES,
     EventFormat,
     EventIndexPage,
     EventKind,
@@ -26,6 +25,7 @@ from .models import (
     Registration,
     RegistrationStatus,
     Topic,
+    seat_q,
 )
 
 PAGE_SIZE = 12
@@ -72,9 +72,7 @@ def visible_events(user, parent=None):
 
 
 def with_seat_counts(qs):
-    return qs.annotate(
-        seats_taken=Count("registrations", filter=Q(registrations__status__in=SEAT_STATUSES))
-    )
+    return qs.annotate(seats_taken=Count("registrations", filter=seat_q("registrations__")))
 
 
 def seats_left(event, taken):
@@ -228,6 +226,8 @@ def _render_event(request, event, status, **extra):
 
 
 def _refusal_message(user, event) -> str:
+    if event.registration_audience == "signed_in":
+        return _("Please confirm your email address before registering.")
     if access.Role.PENDING in access.roles(user):
         return _("You can register for events once your membership is verified.")
     return _("Registration for this event is reserved for: %(audience)s.") % {
@@ -235,38 +235,52 @@ def _refusal_message(user, event) -> str:
     }
 
 
-@require_POST
-def register(request, event_id):
+def _summary_errors(form, *messages_without_field):
+    """The error summary's items: (anchor or "", message), fields first in form order."""
+    items = [("", message) for message in messages_without_field if message]
+    if form is not None and form.is_bound:
+        for name in form.fields:
+            bound = form[name]
+            # Radio buttons label their fieldset, not one input: link to the first choice.
+            anchor = bound.id_for_label or f"{bound.auto_id}_0"
+            for message in form.errors.get(name, []):
+                items.append((f"#{anchor}", message))
+        for message in form.non_field_errors():
+            items.append(("", message))
+    return items
+
+
+def register_on_page(request, event):
+    """A registration POSTed to the event page itself, so the address stays the page's:
+    success redirects back to it (post/redirect/get), a refusal renders it with one error
+    summary at the top."""
     user = request.user
     if not user.is_authenticated:
-        visible = visible_events(None).filter(pk=event_id).first()
-        return redirect_to_login(visible.url if visible else reverse("events:my_events"))
-    event = get_object_or_404(visible_events(user), pk=event_id)
+        return redirect_to_login(event.get_url(request))
     if not access.can(user, "events.register", event):
         # The event is visible, so a 404 would only confuse: say why, write nothing.
-        return _render_event(request, event, 403, registration_error=_refusal_message(user, event))
+        message = _refusal_message(user, event)
+        return _render_event(request, event, 403, error_summary=_summary_errors(None, message))
     form = RegistrationForm(event, data=request.POST)
     if not form.is_valid():
         return _render_event(
-            request,
-            event,
-            400,
-            form=form,
-            panel="open",
-            registration_error=_("Please check your answers below."),
+            request, event, 400, form=form, panel="open", error_summary=_summary_errors(form)
         )
     try:
-        registration = services.register(user, event, form.answers())
+        registration = services.register(user, event, form.answers(), attendance=form.attendance())
     except services.NotAllowed as exc:
         raise Http404 from exc
     except services.RegistrationError as exc:
         for key, message in exc.field_errors.items():
             if key in form.fields:
                 form.add_error(key, message)
-        extra = {"registration_error": exc.message}
+        extra = {}
         if exc.field_errors:
             extra.update(form=form, panel="open")
-        return _render_event(request, event, 400, **extra)
+            summary = _summary_errors(form)
+        else:
+            summary = _summary_errors(None, exc.message)
+        return _render_event(request, event, 400, error_summary=summary, **extra)
 
     title = event.title
     if registration.status == RegistrationStatus.CONFIRMED:
@@ -285,15 +299,69 @@ def register(request, event_id):
     return redirect(event.get_url(request))
 
 
-@require_POST
+def register(request, event_id):
+    """The former form address: a GET (a reopened tab, a bookmark) goes to the event page,
+    a POST from a page loaded before the form moved is handled like one on the page."""
+    user = request.user
+    event = visible_events(user).filter(pk=event_id).first()
+    if event is None:
+        if not user.is_authenticated and request.method == "POST":
+            return redirect_to_login(reverse("events:my_events"))
+        raise Http404
+    if request.method != "POST":
+        return redirect(event.get_url(request))
+    return register_on_page(request, event)
+
+
+def _cancel_target(request, event):
+    target = request.POST.get("next") or request.GET.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    if access.can(request.user, "view", event) and event.live:
+        return event.get_url(request)
+    return reverse("events:my_events")
+
+
+def _waiting_count(event) -> int:
+    return Registration.objects.filter(event=event, status=RegistrationStatus.WAITLISTED).count()
+
+
 def cancel(request, pk):
+    """Cancelling asks first: GET (or a POST without ``confirm``) shows what will happen to
+    the seat; a POST with ``confirm`` cancels. A second confirm (a double click) finds the
+    registration already cancelled and says so."""
     user = request.user
     if not user.is_authenticated:
-        return redirect_to_login(reverse("events:my_events"))
+        return redirect_to_login(request.get_full_path())
     registration = get_object_or_404(
         Registration.objects.visible_to(user).filter(user=user).select_related("event"), pk=pk
     )
     event = registration.event
+    if not access.can(user, "view", event):
+        raise Http404
+    target = _cancel_target(request, event)
+    if registration.status == RegistrationStatus.CANCELLED:
+        if request.method == "POST":
+            text = _("Your registration for “%(title)s” is already cancelled.")
+            messages.info(request, text % {"title": event.title})
+            return redirect(target)
+        raise Http404
+    if request.method != "POST" or request.POST.get("confirm") != "yes":
+        return TemplateResponse(
+            request,
+            "events/cancel_registration.html",
+            {
+                "registration": registration,
+                "event": event,
+                "may_cancel": may_cancel(registration, event),
+                "waiting": _waiting_count(event) if registration.holds_seat else 0,
+                "waitlist_position": waitlist_position(registration),
+                "next": target,
+                "viewer_zone": viewer_zone(request),
+            },
+        )
     try:
         services.cancel(registration, by=user)
     except services.NotAllowed as exc:
@@ -304,14 +372,7 @@ def cancel(request, pk):
         messages.success(
             request, _("Your registration for “%(title)s” is cancelled.") % {"title": event.title}
         )
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    if access.can(user, "view", event) and event.live:
-        return redirect(event.get_url(request))
-    return redirect("events:my_events")
+    return redirect(target)
 
 
 # --- My events --------------------------------------------------------------------------

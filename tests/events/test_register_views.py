@@ -39,9 +39,11 @@ def message_texts(response):
 
 
 def panel_error(response):
+    """The text of the page's one error summary (there must be exactly one)."""
     soup = BeautifulSoup(response.content.decode(), "html5lib")
-    alert = soup.select_one(".registration-panel__error")
-    return alert.get_text(" ", strip=True) if alert else ""
+    summaries = soup.select("[data-error-summary]")
+    assert len(summaries) == 1, f"{len(summaries)} error summaries"
+    return summaries[0].get_text(" ", strip=True)
 
 
 def valid_answers(**overrides):
@@ -178,7 +180,7 @@ def test_register_with_a_tampered_form_writes_nothing(client_for, member, make_e
     event = make_event(questions=QUESTIONS)
     response = post(client_for(member), register_url(event), valid_answers(**tampered))
     assert response.status_code == 400
-    assert "Please check your answers" in panel_error(response)
+    assert "There is a problem" in panel_error(response)
     assert not Registration.objects.exists()
 
 
@@ -191,9 +193,11 @@ def test_register_without_csrf_is_403(member, make_event):
     assert not Registration.objects.exists()
 
 
-def test_register_only_accepts_post(client_for, member, make_event):
+def test_opening_the_former_form_address_goes_to_the_event_page(client_for, member, make_event):
     event = make_event()
-    assert client_for(member).get(register_url(event)).status_code == 405
+    response = client_for(member).get(register_url(event))
+    assert response.status_code == 302
+    assert response["Location"] == event.url
     assert not Registration.objects.exists()
 
 
@@ -215,7 +219,7 @@ def test_cancel_frees_the_seat_for_the_first_waitlisted(client_for, member, make
     mine = services.register(member, event, {})
     services.register(first_waiting, event, {})
     services.register(second_waiting, event, {})
-    response = post(client_for(member), cancel_url(mine), {"next": "/me/events/"})
+    response = post(client_for(member), cancel_url(mine), {"next": "/me/events/", "confirm": "yes"})
     assert response.status_code == 302
     assert response["Location"] == "/me/events/"
     assert any("is cancelled" in m for m in message_texts(response))
@@ -239,7 +243,7 @@ def test_cancel_someone_elses_registration_is_404(client_for, member, expert, ma
 def test_cancel_after_the_deadline_is_refused(client_for, member, make_event):
     event = make_event(cancellation_deadline=timezone.now() - dt.timedelta(hours=1))
     registration = Registration.objects.create(event=event, user=member, status="confirmed")
-    response = post(client_for(member), cancel_url(registration))
+    response = post(client_for(member), cancel_url(registration), {"confirm": "yes"})
     assert response.status_code == 302
     assert response["Location"] == event.url
     assert any("deadline has passed" in m for m in message_texts(response))
@@ -254,15 +258,19 @@ def test_cancel_ignores_an_off_site_next(client_for, member, make_event):
         registration.refresh_from_db()
         if registration.status == "cancelled":
             registration = services.register(member, event, {})
-        response = post(client_for(member), cancel_url(registration), {"next": target})
+        response = post(
+            client_for(member), cancel_url(registration), {"next": target, "confirm": "yes"}
+        )
         assert response["Location"] == event.url
 
 
-def test_cancel_requires_post_and_sign_in(client, client_for, member, make_event):
+def test_cancel_asks_first_and_requires_sign_in(client, client_for, member, make_event):
     event = make_event()
     registration = services.register(member, event, {})
-    assert client_for(member).get(cancel_url(registration)).status_code == 405
-    response = post(client, cancel_url(registration))
+    # Opening the address, or a POST without the confirmation, only asks.
+    assert client_for(member).get(cancel_url(registration)).status_code == 200
+    assert post(client_for(member), cancel_url(registration)).status_code == 200
+    response = post(client, cancel_url(registration), {"confirm": "yes"})
     assert response["Location"].startswith("/accounts/login/")
     registration.refresh_from_db()
     assert registration.status == "confirmed"
