@@ -47,7 +47,7 @@ def open_page(new_context, live_server):
 def shoot(page, name):
     if SCREENSHOTS is not None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def assert_no_sideways_scroll(page):
@@ -214,3 +214,59 @@ def test_register_link_is_absent_when_the_viewer_may_not_register(open_page, sit
     page.goto(site["event"].url)
     expect(page.locator("#registration")).to_be_attached()
     expect(page.locator("a[data-register-link]")).to_have_count(0)
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_listing_states_and_withheld_count_fit_a_phone(open_page, site, language):
+    """The listing's new lines (the viewer's state, the count of events a membership would
+    show) fit a phone, read in both directions and pass axe with no serious violations."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from events.models import EventPage, Registration
+    from tests.browser.test_accessibility import AXE, BLOCKING
+
+    day = (timezone.now() + dt.timedelta(days=25)).date()
+    for n, audience in enumerate(["members", "law_enforcement"]):
+        site["index"].add_child(
+            instance=EventPage(
+                title=f"Sample hidden {n}",
+                slug=f"sample-hidden-{n}",
+                kind="meeting",
+                summary="Sample restricted event.",
+                time_zone="Europe/Paris",
+                start_date=day,
+                start_time=dt.time(9, 0),
+                end_date=day,
+                end_time=dt.time(10, 0),
+                format="online",
+                audience=audience,
+                registration_audience=audience,
+            )
+        ).save_revision().publish()
+    member = make_member(kind=Membership.Kind.OTHER, email=f"listing.{language}@example.net")
+    Registration.objects.create(event=site["event"], user=member, status="confirmed")
+
+    page = open_page(language, PHONE, bypass_csp=True)
+    page.goto(site["index"].url)
+    notice = page.locator("[data-withheld-count]")
+    expect(notice).to_have_attribute("data-withheld-count", "2")
+    expect(notice.get_by_role("link")).to_have_count(2)
+    assert "Sample hidden" not in page.content()
+    assert_no_sideways_scroll(page)
+    shoot(page, f"listing-anon-{language}")
+
+    sign_in(page, member.email, PASSWORD)
+    page.wait_for_url(re.compile(r"/membership/"))
+    page.goto(site["index"].url)
+    expect(page.locator("[data-viewer-state=confirmed]")).to_be_visible()
+    expect(page.locator("[data-withheld-count]")).to_have_attribute("data-withheld-count", "1")
+    assert_no_sideways_scroll(page)
+    shoot(page, f"listing-member-{language}")
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+            .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.html)}))"""
+    )
+    assert [v for v in violations if v["impact"] in BLOCKING] == []
