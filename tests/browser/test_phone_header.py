@@ -125,6 +125,11 @@ def test_phone_header_is_compact_and_its_menu_opens_by_click_and_keyboard(
     for _ in range(3):
         page.keyboard.press("Tab")
     assert focused(page)["tag"] == "summary", focused(page)
+    outline = page.evaluate(
+        "() => { const s = getComputedStyle(document.activeElement);"
+        " return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0; }"
+    )
+    assert outline, "the focused menu button shows no focus indicator"
     page.keyboard.press("Enter")
     expect(menu).to_have_attribute("open", "")
     page.keyboard.press("Tab")
@@ -182,6 +187,10 @@ def test_register_link_beside_the_title_jumps_to_the_panel(open_page, site, lang
     sign_in(page, member.email, PASSWORD)
     page.wait_for_url(re.compile(r"/membership/"))
     page.goto(site["event"].url)
+    if viewport is PHONE:
+        # Signed in, with all the account links, the closed header is as compact as before.
+        height = page.locator("header.site-header").bounding_box()["height"]
+        assert height <= MAX_PHONE_HEADER, f"the header takes {height} px of 844"
     link = page.locator("a[data-register-link]")
     expect(link).to_be_visible()
     # Near the title: in the page header, on the first screen.
