@@ -168,6 +168,16 @@ def may_see_audience(user, audience: str) -> bool:
     return audience in audiences(user)
 
 
+# What a vetted member can be granted; staff content is never announced to anyone else.
+_MEMBER_AUDIENCES = frozenset({Audience.MEMBERS, Audience.LAW_ENFORCEMENT})
+
+
+def withheld_audiences(user) -> frozenset[str]:
+    """Audience levels a verified membership opens and this viewer may not see yet: what a
+    listing may count (never name) to say what the viewer is missing. Never ``staff``."""
+    return frozenset(_MEMBER_AUDIENCES - audiences(user))
+
+
 class VisibleQuerySetMixin:
     """For content querysets with an ``audience`` field: ``Model.objects.visible_to(user)``."""
 
@@ -175,6 +185,11 @@ class VisibleQuerySetMixin:
 
     def visible_to(self, user):
         return self.filter(audience_filter(user, self.audience_field))
+
+    def withheld_from(self, user):
+        """Rows this viewer may not see but a verified member could: for a count only, so
+        callers must never list or name them."""
+        return self.filter(**{f"{self.audience_field}__in": sorted(withheld_audiences(user))})
 
 
 # --- Actions ------------------------------------------------------------------------------

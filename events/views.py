@@ -102,6 +102,28 @@ def waitlist_position(registration) -> int | None:
     return ahead.count() + 1
 
 
+def mark_viewer_state(user, events) -> None:
+    """Set ``event.viewer_registration`` (the viewer's active registration, with its
+    ``waitlist_position``) on each listed event: two queries for the whole list, none per card."""
+    events = list(events)
+    for event in events:
+        event.viewer_registration = None
+    if user is None or not user.is_authenticated or not events:
+        return
+    registrations = list(
+        Registration.objects.visible_to(user)
+        .active()
+        .filter(user=user, event_id__in=[event.pk for event in events])
+    )
+    positions = _waitlist_positions(registrations)
+    by_event = {}
+    for registration in registrations:
+        registration.waitlist_position = positions.get(registration.pk)
+        by_event[registration.event_id] = registration
+    for event in events:
+        event.viewer_registration = by_event.get(event.pk)
+
+
 def may_cancel(registration, event, now=None) -> bool:
     now = now or timezone.now()
     return (
@@ -196,6 +218,7 @@ def event_index_context(request, page):
 
     qs = with_seat_counts(qs).prefetch_related("topics")
     events_page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    mark_viewer_state(user, events_page)
     for event in events_page:
         event.seats_left = seats_left(event, event.seats_taken)
         event.is_full = event.seats_left == 0
@@ -213,6 +236,25 @@ def event_index_context(request, page):
         "audience_choices": allowed_audiences if len(allowed_audiences) > 1 else [],
         "topics": topics,
         "viewer_zone": viewer_zone(request),
+        **withheld_summary(user, page, when, now),
+    }
+
+
+def withheld_summary(user, page, when, now):
+    """How many more events under ``page`` a verified membership would show: a count only,
+    through the policy, never with titles. Filters are ignored on purpose: counting hidden
+    events per kind or topic would tell more about them than "there are more"."""
+    withheld = access.withheld_audiences(user)
+    if not withheld:
+        return {"withheld_count": 0}
+    qs = EventPage.objects.live().child_of(page).withheld_from(user)
+    qs = qs.filter(last_end__lte=now) if when == "past" else qs.filter(last_end__gt=now)
+    count = qs.count()
+    return {
+        "withheld_count": count,
+        # Members who are not police can see everything but law-enforcement events.
+        "withheld_to": "members" if access.Audience.MEMBERS in withheld else "law_enforcement",
+        "viewer_is_anonymous": access.Role.ANONYMOUS in access.roles(user),
     }
 
 
@@ -459,6 +501,7 @@ def home_upcoming_section(request):
     if not events:
         # An empty section is noise on the home page; it reappears with the next event.
         return None
+    mark_viewer_state(request.user, events)
     index = EventIndexPage.objects.live().first()
     return {
         "title": _("Upcoming events"),
