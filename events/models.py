@@ -396,9 +396,6 @@ class EventPage(Page):
     def is_over(self) -> bool:
         return self.is_over_at(timezone.now())
 
-    # Older name of the same predicate, kept for templates.
-    is_past = is_over
-
     def next_start_after(self, now):
         """When the next date still to begin starts (UTC), or None when none is left."""
         if not self.is_recurring:

@@ -253,7 +253,6 @@ def test_registration_panel_state_per_role(user_for_role, client_for, make_event
         ({"status": "cancelled"}, "the event is cancelled"),
         ({"status": "postponed"}, "postponed"),
         ({"start_date": "past"}, "This event has started"),
-        ({"start_date": "over"}, "This event is over."),
     ],
 )
 def test_registration_panel_explains_a_closed_registration(
@@ -266,11 +265,6 @@ def test_registration_panel_explains_a_closed_registration(
             values.update(
                 start_date=(now - dt.timedelta(days=1)).date(),
                 end_date=(now + dt.timedelta(days=1)).date(),
-            )
-        elif value == "over":
-            values.update(
-                start_date=(now - dt.timedelta(days=3)).date(),
-                end_date=(now - dt.timedelta(days=2)).date(),
             )
         elif value == "past":
             values[key] = now - dt.timedelta(hours=1)
