@@ -472,7 +472,12 @@ class RegistrationIndexView(EventStaffMixin, IndexView):
         "cancelled_at": gettext_lazy("Cancelled at"),
         "time_zone": gettext_lazy("Time zone"),
     }
-    TIME_FIELDS = ("registered_at", "confirmed_at", "cancelled_at")
+    #: Export column → the registration's timestamp it shows.
+    TIME_FIELDS = {
+        "registered_at": "created_at",
+        "confirmed_at": "confirmed_at",
+        "cancelled_at": "cancelled_at",
+    }
 
     @cached_property
     def questions(self) -> list[ExportQuestion]:
@@ -536,9 +541,9 @@ class RegistrationIndexView(EventStaffMixin, IndexView):
             status=str(item.get_status_display()),
             waitlist_position=self.waitlist_positions.get(item.pk, ""),
         )
-        for field in self.TIME_FIELDS:
+        for column, field in self.TIME_FIELDS.items():
             value = getattr(item, field)
-            row[field] = value.astimezone(zone) if value else ""
+            row[column] = value.astimezone(zone) if value else ""
         row["time_zone"] = self.event.time_zone
         for question in [*self.questions, *self.removed_questions]:
             answer = answers.get(question.key.removeprefix("q_"), {})
@@ -553,7 +558,7 @@ class RegistrationIndexView(EventStaffMixin, IndexView):
             # says which zone that is.
             if export_format == self.FORMAT_CSV:
                 return value.isoformat(timespec="seconds")
-            return value.replace(tzinfo=None)
+            return value.replace(tzinfo=None, microsecond=0)
         # Wagtail stores a leading "=" as text in XLSX but writes CSV cells as they are;
         # members type names and answers, so neutralise every text cell in both formats.
         return neutralise_formula(super().preprocess_field_value(field, value, export_format))
