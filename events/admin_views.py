@@ -692,7 +692,8 @@ class AttendeeMessageForm(forms.Form):
             "with the event's title and address."
         ),
         max_length=10000,
-        widget=forms.Textarea(attrs={"rows": 10}),
+        # dir=auto: a message in Arabic reads right to left while it is typed.
+        widget=forms.Textarea(attrs={"rows": 10, "dir": "auto"}),
     )
     # Generated when the form is first shown and carried through the preview: sending the
     # same form twice queues nothing new.
@@ -822,7 +823,7 @@ class CancelEventForm(forms.Form):
         ),
         required=False,
         max_length=services.CANCEL_MESSAGE_MAX,
-        widget=forms.Textarea(attrs={"rows": 6}),
+        widget=forms.Textarea(attrs={"rows": 6, "dir": "auto"}),
     )
 
     def clean_message(self):
