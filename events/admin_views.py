@@ -1,21 +1,23 @@
-"""Editors' screens for one event in the Wagtail admin.
+"""Editors' event screens in the Wagtail admin.
 
-Registrations listing (filters, counts, CSV/XLSX export), bulk decisions, a message to
-attendees and cancelling the event. Every state change goes through :mod:`events.services`
-so the lock, the waitlist and the emails stay in one place; these views only ask and report.
+The events overview (menu item and dashboard panel) and, per event: registrations listing
+(filters, counts, CSV/XLSX export), bulk decisions, a message to attendees (with a preview)
+and cancelling the event. Every state change goes through :mod:`events.services` so the
+lock, the waitlist and the emails stay in one place; these views only ask and report.
 """
 
+import datetime as dt
 import uuid
 from collections import OrderedDict
+from typing import NamedTuple
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import dateformat, timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.text import Truncator
@@ -25,7 +27,8 @@ from django.views.generic import FormView, TemplateView
 
 from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.admin.ui.components import Component
+from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import HeaderButton
@@ -33,15 +36,14 @@ from wagtail.admin.widgets.button import HeaderButton
 import django_filters
 from django_countries import countries
 
-from community import access
-from community.emails import queue_message
-from community.models import OutboundEmail
+from community import access, vetting
 
-from . import ical, services
+from . import emails, services
 from .models import (
     ACTIVE_STATUSES,
     SEAT_STATUSES,
     EventPage,
+    EventStatus,
     Registration,
     RegistrationStatus,
 )
@@ -91,6 +93,42 @@ def short_answers(registration) -> str:
     return Truncator("; ".join(parts)).chars(80)
 
 
+# Date cells in XLSX exports: ISO 8601's order, readable and sortable in every locale.
+XLSX_DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+
+
+class ExportQuestion(NamedTuple):
+    """One answers column of the export: ``q_<block id>``, its heading, its kind."""
+
+    key: str
+    label: str
+    block_type: str = "text"
+
+    def display(self, value) -> str:
+        if value in ("", None):
+            return ""
+        if self.block_type == "yes_no" and value in ("yes", "no"):
+            return _("Yes") if value == "yes" else _("No")
+        return str(value)
+
+
+def removed_questions(questions, registrations) -> list[ExportQuestion]:
+    """Questions answered by these registrants that the event no longer asks.
+
+    An editor may delete a question after people answered it; the answers stay until the
+    retention purge and keep their own column, under the label the registrant saw.
+    """
+    current = {q.key for q in questions}
+    found = {}
+    for answers in registrations.values_list("answers", flat=True):
+        for block_id, item in (answers or {}).items():
+            key = f"q_{block_id}"
+            if key in current or key in found or not isinstance(item, dict):
+                continue
+            found[key] = ExportQuestion(key, str(item.get("question") or key))
+    return list(found.values())
+
+
 class EventStaffMixin:
     """Loads the event from the URL; only staff who manage registrations get further.
 
@@ -126,6 +164,185 @@ class EventStaffMixin:
                 "label": self.event.title,
             },
         ]
+
+
+# --- Events overview (menu item and dashboard) --------------------------------------------
+
+
+def events_with_counts(user, *, period="upcoming", now=None):
+    """The events this viewer may see, with their seat and queue counts, in one query.
+
+    "upcoming" keeps events that are not over (a series until its last date ends), soonest
+    first; "past" the others, latest first. Drafts are included: editors prepare them here.
+    """
+    now = now or timezone.now()
+    over = Q(last_end__lte=now) | Q(last_end__isnull=True, end__lte=now)
+    events = EventPage.objects.visible_to(user).annotate(
+        seats_taken=Count("registrations", filter=Q(registrations__status__in=SEAT_STATUSES)),
+        waitlisted=Count(
+            "registrations", filter=Q(registrations__status=RegistrationStatus.WAITLISTED)
+        ),
+        pending=Count("registrations", filter=Q(registrations__status=RegistrationStatus.PENDING)),
+    )
+    if period == "past":
+        return events.filter(over).order_by("-start", "-pk")
+    if period == "upcoming":
+        return events.exclude(over).order_by("start", "pk")
+    return events.order_by("-start", "-pk")
+
+
+def event_when(event, now=None) -> str:
+    """The event's date in its own zone; a series shows its next date and that it repeats."""
+    if event.all_day:
+        return emails.format_dates(event)
+    if not event.is_recurring:
+        return emails.format_span(event, event.time_zone)
+    upcoming = emails.next_occurrence(event, now)
+    if upcoming is None:
+        return emails.format_span(event, event.time_zone)
+    return _("Next: %(when)s; the series runs until %(until)s") % {
+        "when": emails.format_span(upcoming, event.time_zone),
+        "until": dateformat.format(event.repeat_until, "j F Y"),
+    }
+
+
+def seats_label(event) -> str:
+    if event.capacity is None:
+        return _("%(taken)s (unlimited)") % {"taken": event.seats_taken}
+    return _("%(taken)s / %(capacity)s") % {"taken": event.seats_taken, "capacity": event.capacity}
+
+
+def event_state_label(event) -> str:
+    label = str(event.get_status_display())
+    if not event.live:
+        return _("%(status)s, draft") % {"status": label}
+    if event.has_unpublished_changes:
+        return _("%(status)s, draft changes") % {"status": label}
+    return label
+
+
+class RegistrationsLinkColumn(Column):
+    cell_template_name = "events/admin/registrations_link_cell.html"
+
+    def __init__(self):
+        super().__init__("registrations_link", label=_("Registrations"))
+
+    def get_value(self, instance):
+        return None
+
+    def get_cell_context_data(self, instance, parent_context):
+        context = super().get_cell_context_data(instance, parent_context)
+        context["url"] = reverse("events_admin:registrations", args=[instance.pk])
+        context["export_url"] = context["url"] + "?export=csv"
+        context["title"] = instance.title
+        return context
+
+
+class EventsOverviewView(IndexView):
+    """Admin menu "Events": upcoming events with dates, seats and links to registrations."""
+
+    model = EventPage
+    template_name = "events/admin/events_index.html"
+    page_title = gettext_lazy("Events")
+    header_icon = "date"
+    list_per_page = 50
+    is_searchable = False
+    index_url_name = "events_overview:index"
+    index_results_url_name = "events_overview:index_results"
+    # The access policy decides, not Django model permissions.
+    permission_policy = None
+    any_permission_required = None
+    permission_required = None
+    PERIODS = {
+        "upcoming": gettext_lazy("Upcoming"),
+        "past": gettext_lazy("Past"),
+        "all": gettext_lazy("All"),
+    }
+
+    def dispatch(self, request, *args, **kwargs):
+        if not access.can(request.user, "events.manage_registrations"):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    @cached_property
+    def period(self):
+        period = self.request.GET.get("period", "upcoming")
+        return period if period in self.PERIODS else "upcoming"
+
+    def get_base_queryset(self):
+        return events_with_counts(self.request.user, period=self.period)
+
+    def order_queryset(self, queryset):
+        # The period decides the order (soonest first, or latest first).
+        return queryset
+
+    def get_breadcrumbs_items(self):
+        return [*self.breadcrumbs_items, {"url": "", "label": self.get_page_title()}]
+
+    @cached_property
+    def columns(self):
+        return [
+            TitleColumn(
+                "title",
+                label=_("Event"),
+                get_url=lambda event: reverse("wagtailadmin_pages:edit", args=[event.pk]),
+            ),
+            Column("when", label=_("When (event's time zone)"), accessor=event_when),
+            Column("state", label=_("Status"), accessor=event_state_label),
+            Column("seats", label=_("Seats taken"), accessor=seats_label),
+            Column("waitlisted", label=_("Waitlist")),
+            Column("pending", label=_("Pending approval")),
+            RegistrationsLinkColumn(),
+        ]
+
+    def get_context_data(self, *args, **kwargs):
+        context = super().get_context_data(*args, **kwargs)
+        base = reverse(self.index_url_name)
+        context["periods"] = [
+            {"url": f"{base}?period={key}", "label": label, "current": key == self.period}
+            for key, label in self.PERIODS.items()
+        ]
+        return context
+
+
+class EventsDashboardPanel(Component):
+    """The admin dashboard's panel for staff: the vetting queue's size and the next events."""
+
+    name = "events_overview"
+    template_name = "events/admin/dashboard_panel.html"
+    order = 50  # above Wagtail's own panels: this is what the lab's editors come for
+    limit = 5
+
+    def __init__(self, request):
+        self.request = request
+
+    def get_context_data(self, parent_context):
+        context = super().get_context_data(parent_context)
+        user = self.request.user
+        if access.can(user, "vet_members"):
+            context["vetting_count"] = vetting.awaiting_decision().count()
+            context["vetting_url"] = reverse("membership-vetting:index")
+        events = list(events_with_counts(user)[: self.limit])
+        context["events"] = [
+            {
+                "event": event,
+                "edit_url": reverse("wagtailadmin_pages:edit", args=[event.pk]),
+                "registrations_url": reverse("events_admin:registrations", args=[event.pk]),
+                "when": event_when(event),
+                "seats": seats_label(event),
+                # Only what differs from a published, scheduled event is worth a label here.
+                "note": (
+                    event_state_label(event)
+                    if not event.live
+                    or event.has_unpublished_changes
+                    or event.status != EventStatus.SCHEDULED
+                    else ""
+                ),
+            }
+            for event in events
+        ]
+        context["overview_url"] = reverse("events_overview:index")
+        return context
 
 
 # --- Listing and export -------------------------------------------------------------------
@@ -216,43 +433,105 @@ class RegistrationIndexView(EventStaffMixin, IndexView):
                     _("Cancel event"), url=self.url("cancel"), icon_name="cross", priority=20
                 )
             )
+        # Wagtail keeps the downloads in the "…" menu; here they are a main task.
+        buttons += [
+            HeaderButton(
+                _("Download CSV"),
+                url=self.csv_export_url,
+                icon_name="download",
+                priority=30,
+                attrs={"download": ""},
+            ),
+            HeaderButton(
+                _("Download XLSX"),
+                url=self.xlsx_export_url,
+                icon_name="download",
+                priority=40,
+                attrs={"download": ""},
+            ),
+        ]
         return buttons
 
-    # Export: one column per question, named by the question's block id so a label edited
-    # after registration still lines up.
+    @cached_property
+    def header_more_buttons(self):
+        return []
+
+    # Export: one column per question, keyed by the question's block id so a label edited
+    # after registration still lines up; headed by the question's current label.
+
+    #: Columns before the answers, with their headings.
+    export_fields = {
+        "name": gettext_lazy("Name"),
+        "email": gettext_lazy("Email"),
+        "organisation": gettext_lazy("Organisation"),
+        "country": gettext_lazy("Country"),
+        "status": gettext_lazy("Status"),
+        "waitlist_position": gettext_lazy("Waitlist position"),
+        "registered_at": gettext_lazy("Registered at"),
+        "confirmed_at": gettext_lazy("Confirmed at"),
+        "cancelled_at": gettext_lazy("Cancelled at"),
+        "time_zone": gettext_lazy("Time zone"),
+    }
+    #: Export column → the registration's timestamp it shows.
+    TIME_FIELDS = {
+        "registered_at": "created_at",
+        "confirmed_at": "confirmed_at",
+        "cancelled_at": "cancelled_at",
+    }
 
     @cached_property
-    def questions(self):
-        return [(f"q_{block.id}", block.value["label"]) for block in self.event.questions]
+    def questions(self) -> list[ExportQuestion]:
+        return [
+            ExportQuestion(f"q_{block.id}", block.value["label"], block.block_type)
+            for block in self.event.questions
+        ]
+
+    #: Questions removed from the event since people answered them; set per export.
+    removed_questions: list = []
 
     @property
     def list_export(self):
         return [
-            "name",
-            "email",
-            "organisation",
-            "country",
-            "status",
-            "registered_at",
-            *(key for key, _label in self.questions),
+            *self.export_fields,
+            *(q.key for q in self.questions),
+            *(q.key for q in self.removed_questions),
         ]
 
     @property
     def export_headings(self):
-        return {
-            "name": _("Name"),
-            "email": _("Email"),
-            "organisation": _("Organisation"),
-            "country": _("Country"),
-            "status": _("Status"),
-            "registered_at": _("Registered at"),
-            **dict(self.questions),
+        removed = {
+            q.key: _("%(question)s (question removed)") % {"question": q.label}
+            for q in self.removed_questions
         }
+        return {
+            **{key: str(label) for key, label in self.export_fields.items()},
+            **{q.key: q.label for q in self.questions},
+            **removed,
+        }
+
+    def get_heading(self, queryset, field):
+        # Question labels are typed by editors: a spreadsheet must not run them either.
+        return neutralise_formula(super().get_heading(queryset, field))
 
     def get_filename(self):
         return f"registrations-{self.event.slug}"
 
+    def as_spreadsheet(self, queryset, spreadsheet_format):
+        self.removed_questions = removed_questions(self.questions, queryset)
+        return super().as_spreadsheet(queryset, spreadsheet_format)
+
+    @cached_property
+    def waitlist_positions(self) -> dict[int, int]:
+        """Everyone's place in the whole waitlist (not among the filtered rows), one query."""
+        waiting = (
+            Registration.objects.filter(event=self.event, status=RegistrationStatus.WAITLISTED)
+            .order_by("created_at", "pk")
+            .values_list("pk", flat=True)
+        )
+        return {pk: position for position, pk in enumerate(waiting, start=1)}
+
     def to_row_dict(self, item):
+        zone = self.event.zone
         answers = item.answers or {}
         row = OrderedDict(
             name=member_name(item),
@@ -260,17 +539,33 @@ class RegistrationIndexView(EventStaffMixin, IndexView):
             organisation=member_organisation(item),
             country=str(item.country.name) if item.country else "",
             status=str(item.get_status_display()),
-            registered_at=item.created_at,
+            waitlist_position=self.waitlist_positions.get(item.pk, ""),
         )
-        for key, _label in self.questions:
-            answer = answers.get(key.removeprefix("q_"), {})
-            row[key] = answer.get("answer", "") if isinstance(answer, dict) else ""
+        for column, field in self.TIME_FIELDS.items():
+            value = getattr(item, field)
+            row[column] = value.astimezone(zone) if value else ""
+        row["time_zone"] = self.event.time_zone
+        for question in [*self.questions, *self.removed_questions]:
+            answer = answers.get(question.key.removeprefix("q_"), {})
+            value = answer.get("answer", "") if isinstance(answer, dict) else ""
+            row[question.key] = question.display(value)
         return row
 
     def preprocess_field_value(self, field, value, export_format):
+        if isinstance(value, dt.datetime):
+            # CSV: ISO 8601 with the offset, in the event's zone. XLSX cannot store an
+            # offset: a real date cell with the event's wall-clock time; the zone column
+            # says which zone that is.
+            if export_format == self.FORMAT_CSV:
+                return value.isoformat(timespec="seconds")
+            return value.replace(tzinfo=None, microsecond=0)
         # Wagtail stores a leading "=" as text in XLSX but writes CSV cells as they are;
         # members type names and answers, so neutralise every text cell in both formats.
         return neutralise_formula(super().preprocess_field_value(field, value, export_format))
+
+    def generate_xlsx_row(self, worksheet, row_dict, date_format=None):
+        # One unambiguous, sortable date format whatever the editor's language.
+        return super().generate_xlsx_row(worksheet, row_dict, date_format=XLSX_DATETIME_FORMAT)
 
     def get_context_data(self, *args, **kwargs):
         context = super().get_context_data(*args, **kwargs)
@@ -391,10 +686,22 @@ class AttendeeMessageForm(forms.Form):
     )
     subject = forms.CharField(label=gettext_lazy("Subject"), max_length=200)
     message = forms.CharField(
-        label=gettext_lazy("Message"), max_length=10000, widget=forms.Textarea(attrs={"rows": 10})
+        label=gettext_lazy("Message"),
+        help_text=gettext_lazy(
+            "Sent as you write it, greeting included; the site adds only a closing line "
+            "with the event's title and address."
+        ),
+        max_length=10000,
+        # dir=auto: a message in Arabic reads right to left while it is typed.
+        widget=forms.Textarea(attrs={"rows": 10, "dir": "auto"}),
     )
-    # Generated when the form is shown: sending the same form twice queues nothing new.
+    # Generated when the form is first shown and carried through the preview: sending the
+    # same form twice queues nothing new.
     batch = forms.UUIDField(widget=forms.HiddenInput)
+
+    def clean_message(self):
+        # Browsers send CRLF; the preview and the email show the same lines.
+        return "\n".join(line.rstrip() for line in self.cleaned_data["message"].splitlines())
 
 
 def recipients_for(event, choice):
@@ -429,9 +736,17 @@ class RegistrationsSubpageMixin:
 class MessageAttendeesView(
     RegistrationsSubpageMixin, EventStaffMixin, WagtailAdminTemplateMixin, FormView
 ):
+    """Write → preview (the exact email) → send. Plain form posts: no JavaScript needed.
+
+    A valid form without ``send`` shows the preview; the preview's form carries the same
+    values (and batch) in hidden fields, with "Send" and "Change the message" buttons.
+    """
+
     template_name = "events/admin/message.html"
+    preview_template_name = "events/admin/message_preview.html"
     form_class = AttendeeMessageForm
     page_title = gettext_lazy("Message attendees")
+    is_preview = False
 
     def get_initial(self):
         return {"batch": uuid.uuid4(), "recipients": "confirmed"}
@@ -441,32 +756,19 @@ class MessageAttendeesView(
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
     def form_valid(self, form):
+        if "edit" in self.request.POST:
+            return self.render_to_response(self.get_context_data(form=form))
+        recipients = list(recipients_for(self.event, form.cleaned_data["recipients"]))
+        if "send" not in self.request.POST or not recipients:
+            return self.preview(form, recipients)
         data = form.cleaned_data
-        event_url = ical.event_url(self.event)
-        recipients = list(recipients_for(self.event, data["recipients"]))
-        keys = {reg.pk: f"event-message:{data['batch']}:{reg.pk}" for reg in recipients}
-        already = set(
-            OutboundEmail.objects.filter(key__in=keys.values()).values_list("key", flat=True)
+        queued = emails.queue_attendee_message(
+            self.event,
+            recipients,
+            subject=data["subject"],
+            message=data["message"],
+            batch=data["batch"],
         )
-        queued = 0
-        with transaction.atomic():
-            for registration in recipients:
-                key = keys[registration.pk]
-                if key in already:
-                    continue
-                body = render_to_string(
-                    "events/admin/attendee_message.txt",
-                    {
-                        "name": member_name(registration),
-                        "message": data["message"],
-                        "event": self.event,
-                        "event_url": event_url,
-                    },
-                )
-                queue_message(
-                    key=key, to=[registration.user.email], subject=data["subject"], body_text=body
-                )
-                queued += 1
         if queued:
             messages.success(
                 self.request,
@@ -482,27 +784,82 @@ class MessageAttendeesView(
             )
         return redirect(self.url("registrations"))
 
+    def preview(self, form, recipients):
+        self.is_preview = True
+        data = form.cleaned_data
+        email = emails.attendee_message(
+            self.event, subject=data["subject"], message=data["message"]
+        )
+        context = self.get_context_data(
+            form=form,
+            email=email,
+            recipients=recipients,
+            example_to=recipients[0].user.email if recipients else "",
+            other_count=max(len(recipients) - 1, 0),
+            recipients_label=dict(form.fields["recipients"].choices)[data["recipients"]],
+        )
+        return self.response_class(
+            request=self.request,
+            template=[self.preview_template_name],
+            context=context,
+            using=self.template_engine,
+        )
+
+    def get_page_title(self):
+        if self.is_preview:
+            return _("Preview the message")
+        return super().get_page_title()
+
 
 # --- Cancel the event ---------------------------------------------------------------------
 
 
+class CancelEventForm(forms.Form):
+    message = forms.CharField(
+        label=gettext_lazy("Message to registrants (optional)"),
+        help_text=gettext_lazy(
+            "Goes into every cancellation email, as you write it: for example why, and what "
+            "happens next."
+        ),
+        required=False,
+        max_length=services.CANCEL_MESSAGE_MAX,
+        widget=forms.Textarea(attrs={"rows": 6, "dir": "auto"}),
+    )
+
+    def clean_message(self):
+        return "\n".join(line.rstrip() for line in self.cleaned_data["message"].splitlines())
+
+
 class CancelEventView(
-    RegistrationsSubpageMixin, EventStaffMixin, WagtailAdminTemplateMixin, TemplateView
+    RegistrationsSubpageMixin, EventStaffMixin, WagtailAdminTemplateMixin, FormView
 ):
     template_name = "events/admin/cancel_event.html"
+    form_class = CancelEventForm
     page_title = gettext_lazy("Cancel event")
 
     def post(self, request, *args, **kwargs):
         if self.event.is_cancelled:
             messages.error(request, _("This event is already cancelled."))
             return redirect(self.url("registrations"))
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        messages.error(self.request, _("The event was not cancelled. Correct the form."))
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def form_valid(self, form):
         notified = registration_counts(self.event)["active"]
         try:
-            services.cancel_event(self.event, by=request.user)
+            services.cancel_event(
+                self.event, by=self.request.user, message=form.cleaned_data["message"]
+            )
         except services.NotAllowed as exc:
             raise Http404 from exc
+        except services.RegistrationError as exc:
+            messages.error(self.request, exc.message)
+            return redirect(self.url("registrations"))
         messages.success(
-            request,
+            self.request,
             ngettext(
                 "The event is cancelled; %(count)s registrant is being notified.",
                 "The event is cancelled; %(count)s registrants are being notified.",

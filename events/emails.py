@@ -12,10 +12,11 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.template.loader import render_to_string
 from django.utils import dateformat, timezone
 
 from community import access, links
-from community.emails import queue_email
+from community.emails import queue_email, queue_message
 from community.models import OutboundEmail
 
 from . import ical
@@ -151,10 +152,18 @@ def build_context(registration, kind, *, hours=None, show_join=False, occurrence
 
 
 def send_registration_email(
-    registration_id: int, kind: str, key: str, invite: bool, occurrence: str | None = None
+    registration_id: int,
+    kind: str,
+    key: str,
+    invite: bool,
+    occurrence: str | None = None,
+    *,
+    message: str = "",
 ) -> str:
     """Render and queue one registration email under ``key``. Returns what happened:
     "queued", "duplicate" (key already used), "missing", or "skipped" (nothing to send).
+
+    ``message`` is the editor's text for an ``event_cancelled`` email (other kinds ignore it).
     """
     base_kind, hours = parse_kind(kind)
     if base_kind not in KINDS:
@@ -217,6 +226,8 @@ def send_registration_email(
         occurrence=dt.datetime.fromisoformat(occurrence) if occurrence else None,
     )
     context["has_invite"] = bool(method)
+    # Plain text from the editor: the text template prints it as typed, the HTML one escapes it.
+    context["message"] = message.strip() if base_kind == "event_cancelled" else ""
     queue_email(
         key=key,
         to=[registration.user.email],
@@ -296,3 +307,51 @@ def enqueue_due_reminders(now=None) -> dict[int, int]:
         transaction.on_commit(lambda args=args: task.enqueue(*args))
         counts[hours] = counts.get(hours, 0) + 1
     return counts
+
+
+# --- editors' messages to registrants -------------------------------------------------
+
+
+def attendee_message(event, *, subject: str, message: str) -> dict:
+    """The email an editor's message becomes, the same for every recipient.
+
+    The editor's text comes first and as typed: it carries its own greeting, so the site adds
+    none. The preview shows exactly this; sending queues exactly this.
+    """
+    body = render_to_string(
+        "events/email/message.txt",
+        {
+            "message": message,
+            "title": event.title,
+            "event_url": ical.event_url(event),
+            "site_name": settings.WAGTAIL_SITE_NAME,
+        },
+    )
+    return {
+        "subject": " ".join(subject.split()),
+        "body_text": body,
+        "from_email": settings.DEFAULT_FROM_EMAIL,
+    }
+
+
+def message_key(batch, registration) -> str:
+    # One key per form and recipient: the same form sent twice queues nothing new.
+    return f"event-message:{batch}:{registration.pk}"
+
+
+def queue_attendee_message(event, registrations, *, subject: str, message: str, batch) -> int:
+    """Queue the message once per registrant under this form's ``batch``; returns how many
+    emails are new (0 when this form was already sent)."""
+    email = attendee_message(event, subject=subject, message=message)
+    keys = {registration.pk: message_key(batch, registration) for registration in registrations}
+    already = set(OutboundEmail.objects.filter(key__in=keys.values()).values_list("key", flat=True))
+    queued = 0
+    with transaction.atomic():
+        for registration in registrations:
+            key = keys[registration.pk]
+            if key in already or not registration.user.email:
+                continue
+            # queue_message sends nothing new for a key a parallel submit took meanwhile.
+            queue_message(key=key, to=[registration.user.email], **email)
+            queued += 1
+    return queued

@@ -17,9 +17,10 @@ from .models import (
     Registration,
     RegistrationStatus,
 )
-from .notifications import notify
+from .notifications import cancellation_message, notify
 
 TEXT_ANSWER_MAX = 2000
+CANCEL_MESSAGE_MAX = 2000
 
 
 class RegistrationError(Exception):
@@ -312,16 +313,29 @@ def record_event_change(event: EventPage, *, now=None) -> bool:
     return changed
 
 
-def cancel_event(event: EventPage, *, by, now=None) -> EventPage:
-    """Cancel the event (a new published revision with status cancelled) and notify."""
+def cancel_event(event: EventPage, *, by, now=None, message: str = "") -> EventPage:
+    """Cancel the event (a new published revision with status cancelled) and notify.
+
+    ``message`` (optional, plain text) goes into every registrant's cancellation email.
+    """
     if not access.can(by, "events.manage_registrations"):
         raise NotAllowed
+    message = (message or "").strip()
+    if len(message) > CANCEL_MESSAGE_MAX:
+        raise RegistrationError(
+            _("Keep the message under %(n)s characters.") % {"n": CANCEL_MESSAGE_MAX},
+            code="message",
+        )
     # From the live page, not the latest revision: an editor's unpublished draft must not
     # go live along with the cancellation.
     page = EventPage.objects.get(pk=event.pk)
+    if page.is_cancelled:
+        raise RegistrationError(_("This event is already cancelled."), code="state")
     page.status = "cancelled"
     revision = page.save_revision(user=by, log_action=True)
-    revision.publish(user=by)
+    # Publishing notifies registrants (record_event_change, from Wagtail's signal).
+    with cancellation_message(message):
+        revision.publish(user=by)
     return EventPage.objects.get(pk=event.pk)
 
 

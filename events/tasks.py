@@ -5,12 +5,17 @@ from django.tasks import task
 
 @task()
 def send_registration_email(
-    registration_id: int, kind: str, key: str, invite: bool, occurrence: str | None = None
+    registration_id: int,
+    kind: str,
+    key: str,
+    invite: bool,
+    occurrence: str | None = None,
+    message: str = "",
 ) -> str:
     """Render the email ``kind`` (with its .ics when ``invite``) and queue it once under ``key``."""
     from .emails import send_registration_email as send
 
-    return send(registration_id, kind, key, invite, occurrence)
+    return send(registration_id, kind, key, invite, occurrence, message=message)
 
 
 @task()

@@ -1,19 +1,28 @@
-"""Events in the Wagtail admin: per-event registration screens and the home page section.
+"""Events in the Wagtail admin: the Events menu item and dashboard panel, per-event
+registration screens, their buttons on event pages, and the home page section.
 
 Topic is registered as a snippet in events/models.py (``@register_snippet``); a second
 registration here would clash with it.
 """
 
-from django.urls import include, path
+from django.templatetags.static import static
+from django.urls import include, path, reverse
+from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.menus.pages import PageMenuItem
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.pages.edit import EditView
+from wagtail.admin.viewsets.pages import PageViewSet
+from wagtail.admin.widgets.button import HeaderButton
 
 from community import access
 
 from . import admin_views
-from .models import EventPage
+from .models import EventIndexPage, EventPage
 
 admin_urlpatterns = [
     path("", admin_views.RegistrationIndexView.as_view(), name="registrations"),
@@ -27,15 +36,56 @@ admin_urlpatterns = [
     path("cancel/", admin_views.CancelEventView.as_view(), name="cancel"),
 ]
 
+overview_urlpatterns = [
+    path("", admin_views.EventsOverviewView.as_view(), name="index"),
+    path(
+        "results/", admin_views.EventsOverviewView.as_view(results_only=True), name="index_results"
+    ),
+]
+
 
 @hooks.register("register_admin_urls")
 def register_event_admin_urls():
     return [
         path(
+            "events/",
+            include((overview_urlpatterns, "events_overview"), namespace="events_overview"),
+        ),
+        path(
             "events/<int:event_id>/registrations/",
             include((admin_urlpatterns, "events_admin"), namespace="events_admin"),
-        )
+        ),
     ]
+
+
+# --- Menu item and dashboard --------------------------------------------------------------
+
+
+class EventsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return access.can(request.user, "events.manage_registrations")
+
+
+@hooks.register("register_admin_menu_item")
+def register_events_menu_item():
+    # Right below Pages (order 100): where an editor running an event looks first.
+    return EventsMenuItem(
+        _("Events"), reverse("events_overview:index"), name="events", icon_name="date", order=110
+    )
+
+
+@hooks.register("construct_homepage_panels")
+def add_events_dashboard_panel(request, panels):
+    if access.can(request.user, "events.manage_registrations"):
+        panels.append(admin_views.EventsDashboardPanel(request))
+
+
+@hooks.register("insert_global_admin_css")
+def events_admin_css():
+    return format_html('<link rel="stylesheet" href="{}">', static("css/events-admin.css"))
+
+
+# --- Buttons on event pages ---------------------------------------------------------------
 
 
 class RegistrationsButton(PageMenuItem):
@@ -52,16 +102,51 @@ def _is_event(page) -> bool:
     return page.specific_class is not None and issubclass(page.specific_class, EventPage)
 
 
-@hooks.register("register_page_listing_more_buttons")
+@hooks.register("register_page_listing_buttons")
 def registrations_listing_button(page, user, next_url=None):
+    # A button of its own on each event's row in the page explorer, not inside the "…" menu.
     if _is_event(page):
         yield RegistrationsButton(page=page, priority=15)
 
 
-@hooks.register("register_page_header_buttons")
-def registrations_header_button(page, user, view_name, next_url=None):
-    if _is_event(page):
-        yield RegistrationsButton(page=page, priority=12)
+class EventPageEditView(EditView):
+    """The event page's editor, with "Registrations" and "Download CSV" in its header
+    (Wagtail puts every hooked header button into the "…" menu)."""
+
+    @cached_property
+    def header_buttons(self):
+        buttons = list(super().header_buttons)
+        if access.can(self.request.user, "events.manage_registrations", self.page):
+            url = reverse("events_admin:registrations", args=[self.page.pk])
+            buttons += [
+                HeaderButton(_("Registrations"), url=url, icon_name="group", priority=10),
+                HeaderButton(
+                    _("Download CSV"),
+                    url=f"{url}?export=csv",
+                    icon_name="download",
+                    priority=20,
+                    attrs={"download": ""},
+                ),
+            ]
+        return buttons
+
+
+class EventPageViewSet(PageViewSet):
+    model = EventPage
+    # The events index holds only events: its explorer listing is this viewset's.
+    parent_models = [EventIndexPage]
+    icon = "date"
+    edit_view_class = EventPageEditView
+    list_display = [
+        *PageViewSet.columns[:2],
+        Column("when", label=_("When (event's time zone)"), accessor=admin_views.event_when),
+        *PageViewSet.columns[2:],
+    ]
+
+
+@hooks.register("register_admin_viewset")
+def register_event_page_viewset():
+    return EventPageViewSet()
 
 
 @hooks.register("home_page_sections")

@@ -298,6 +298,7 @@ def test_message_goes_to_each_chosen_recipient_once(
         "recipients": "confirmed",
         "subject": "Sample: room change",
         "message": "Sample: we meet in room B.",
+        "send": "1",
     }
     with django_capture_on_commit_callbacks(execute=True):
         response = editor_client.post(admin_url("message", event), data)
@@ -342,6 +343,7 @@ def test_bad_message_form_sends_nothing(
     data = {
         k: ("5f1d3f1c-0000-4000-8000-000000000002" if v == "GOOD" else v) for k, v in data.items()
     }
+    data["send"] = "1"
     with django_capture_on_commit_callbacks(execute=True):
         response = editor_client.post(admin_url("message", event), data)
     assert response.status_code == 400
@@ -442,7 +444,10 @@ def test_other_roles_are_refused_and_nothing_is_written(
             "message": "Sample intruder",
         }
         assert_refused(client.post(admin_url("message", event), message))
+        assert_refused(client.post(admin_url("message", event), {**message, "send": "1"}))
         assert_refused(client.post(admin_url("cancel", event)))
+        assert_refused(client.post(admin_url("cancel", event), {"message": "Sample intruder"}))
+        assert_refused(client.get("/admin/events/"))
 
     assert statuses(pending) == ["pending", "pending"]
     assert EventPage.objects.get(pk=event.pk).status == "scheduled"
