@@ -41,11 +41,15 @@ from community import access, vetting
 from . import emails, services
 from .models import (
     ACTIVE_STATUSES,
+    SEAT_Q,
     SEAT_STATUSES,
+    Attendance,
+    EventFormat,
     EventPage,
     EventStatus,
     Registration,
     RegistrationStatus,
+    seat_q,
 )
 
 # Spreadsheet programs run a cell that starts with one of these as a formula (OWASP "CSV
@@ -63,13 +67,16 @@ def neutralise_formula(value):
 def registration_counts(event) -> dict:
     """Seats and queue sizes of one event, in one query."""
     counts = Registration.objects.filter(event=event).aggregate(
-        confirmed=Count("pk", filter=Q(status__in=SEAT_STATUSES)),
+        # The capacity counts the room: online attendees of a hybrid event take no seat.
+        confirmed=Count("pk", filter=SEAT_Q),
+        online=Count("pk", filter=Q(status__in=SEAT_STATUSES, attendance=Attendance.ONLINE)),
         waitlisted=Count("pk", filter=Q(status=RegistrationStatus.WAITLISTED)),
         pending=Count("pk", filter=Q(status=RegistrationStatus.PENDING)),
         cancelled=Count("pk", filter=Q(status=RegistrationStatus.CANCELLED)),
         active=Count("pk", filter=Q(status__in=ACTIVE_STATUSES)),
     )
     counts["capacity"] = event.capacity
+    counts["hybrid"] = event.format == EventFormat.HYBRID
     counts["over_capacity"] = event.capacity is not None and counts["confirmed"] > event.capacity
     return counts
 
@@ -178,7 +185,14 @@ def events_with_counts(user, *, period="upcoming", now=None):
     now = now or timezone.now()
     over = Q(last_end__lte=now) | Q(last_end__isnull=True, end__lte=now)
     events = EventPage.objects.visible_to(user).annotate(
-        seats_taken=Count("registrations", filter=Q(registrations__status__in=SEAT_STATUSES)),
+        seats_taken=Count("registrations", filter=seat_q("registrations__")),
+        online=Count(
+            "registrations",
+            filter=Q(
+                registrations__status__in=SEAT_STATUSES,
+                registrations__attendance=Attendance.ONLINE,
+            ),
+        ),
         waitlisted=Count(
             "registrations", filter=Q(registrations__status=RegistrationStatus.WAITLISTED)
         ),
@@ -208,8 +222,19 @@ def event_when(event, now=None) -> str:
 
 def seats_label(event) -> str:
     if event.capacity is None:
-        return _("%(taken)s (unlimited)") % {"taken": event.seats_taken}
-    return _("%(taken)s / %(capacity)s") % {"taken": event.seats_taken, "capacity": event.capacity}
+        label = _("%(taken)s (unlimited)") % {"taken": event.seats_taken}
+    else:
+        label = _("%(taken)s / %(capacity)s") % {
+            "taken": event.seats_taken,
+            "capacity": event.capacity,
+        }
+    if event.format == EventFormat.HYBRID:
+        # In-person seats against the room's capacity, then those attending online.
+        label = _("%(room)s in person, %(online)s online") % {
+            "room": label,
+            "online": getattr(event, "online", 0),
+        }
+    return label
 
 
 def event_state_label(event) -> str:
@@ -416,6 +441,18 @@ class RegistrationIndexView(EventStaffMixin, IndexView):
             Column("email", label=_("Email"), accessor="user.email", sort_key="user__email"),
             Column("country", label=_("Country"), accessor="country.name", sort_key="country"),
             Column("status", label=_("Status"), accessor="get_status_display", sort_key="status"),
+            *(
+                [
+                    Column(
+                        "attendance",
+                        label=_("Attends"),
+                        accessor="get_attendance_display",
+                        sort_key="attendance",
+                    )
+                ]
+                if self.event.format == EventFormat.HYBRID
+                else []
+            ),
             DateColumn("created_at", label=_("Registered at"), sort_key="created_at"),
             Column("answers", label=_("Answers"), accessor=short_answers),
         ]
@@ -466,6 +503,7 @@ class RegistrationIndexView(EventStaffMixin, IndexView):
         "organisation": gettext_lazy("Organisation"),
         "country": gettext_lazy("Country"),
         "status": gettext_lazy("Status"),
+        "attendance": gettext_lazy("Attends"),
         "waitlist_position": gettext_lazy("Waitlist position"),
         "registered_at": gettext_lazy("Registered at"),
         "confirmed_at": gettext_lazy("Confirmed at"),
@@ -539,6 +577,7 @@ class RegistrationIndexView(EventStaffMixin, IndexView):
             organisation=member_organisation(item),
             country=str(item.country.name) if item.country else "",
             status=str(item.get_status_display()),
+            attendance=str(item.get_attendance_display()) if item.attendance else "",
             waitlist_position=self.waitlist_positions.get(item.pk, ""),
         )
         for column, field in self.TIME_FIELDS.items():

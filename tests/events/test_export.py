@@ -26,6 +26,7 @@ HEADINGS = [
     "Organisation",
     "Country",
     "Status",
+    "Attends",
     "Waitlist position",
     "Registered at",
     "Confirmed at",
