@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from .models import Membership
 from .services import membership_for
-from .timezones import canonical_zones, time_zone_choices, validate_time_zone
+from .timezones import listed_zones, time_zone_choices, validate_time_zone
 
 
 def set_time_zone(user, zone: str) -> Membership:
@@ -47,7 +47,7 @@ class PreferencesForm(forms.Form):
         # New choices come from the list; a legacy alias already stored ("US/Eastern") may
         # be kept as it is, so that saving other preferences never changes it.
         zone = self.cleaned_data["time_zone"]
-        if zone and zone not in canonical_zones() and zone != self.initial.get("time_zone"):
+        if zone and zone not in listed_zones() and zone != self.initial.get("time_zone"):
             raise ValidationError(_("Choose a time zone from the list."), code="invalid_time_zone")
         return zone
 

@@ -26,7 +26,7 @@ from functools import lru_cache
 from django.utils import dateformat, formats, timezone, translation
 from django.utils.translation import pgettext
 
-from .timezones import UTC, canonical_zone, zone_city
+from .timezones import UTC, canonical_zone, renamed_zones, zone_city
 
 MINUS = "\N{MINUS SIGN}"
 DASH = "\N{EN DASH}"
@@ -224,4 +224,4 @@ def with_zone(when: str, zone, at: dt.datetime | None = None) -> str:
 
 def browser_shape() -> dict:
     """What local-time.js needs to write the same shape: the tokens, the names, the joins."""
-    return {**shape(), "dash": DASH, "minus": MINUS}
+    return {**shape(), "dash": DASH, "minus": MINUS, "renamed": renamed_zones()}

@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import importlib.resources
 import zoneinfo
+from difflib import SequenceMatcher
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -52,16 +53,19 @@ def _data_file(name: str) -> bytes | None:
     return None
 
 
+#: Regions of zone.tab that stay valid and named but are not offered in the picker.
+_UNLISTED_REGIONS = {"Antarctica", "Arctic"}
+
+
 @cache
 def _tables() -> tuple[dict[str, str], tuple[str, ...]]:
-    """({zone: country code} from zone.tab, zones of zone1970.tab) for the picker's regions."""
+    """({zone: country code} from zone.tab, zones of zone1970.tab)."""
     countries: dict[str, str] = {}
     for line in (_data_file("zone.tab") or b"").decode().splitlines():
         if line.startswith("#") or not line.strip():
             continue
         code, _coordinates, name, *_comment = line.split("\t")
-        if name.split("/", 1)[0] in REGIONS:
-            countries[name] = code
+        countries[name] = code
     preferred = []
     for line in (_data_file("zone1970.tab") or b"").decode().splitlines():
         if not line.startswith("#") and line.strip():
@@ -69,8 +73,12 @@ def _tables() -> tuple[dict[str, str], tuple[str, ...]]:
     return countries, tuple(preferred)
 
 
+def _listed(name: str) -> bool:
+    return name.split("/", 1)[0] in REGIONS
+
+
 def canonical_zones() -> frozenset[str]:
-    """The zones people choose from: zone.tab's in the picker's regions, and UTC."""
+    """The zones of zone.tab, and UTC: real places, one name each."""
     return frozenset(_tables()[0]) | {UTC}
 
 
@@ -81,24 +89,42 @@ def all_zone_names() -> frozenset[str]:
 
 @cache
 def _alias_map() -> dict[str, str]:
-    """{legacy name: a listed zone with the very same rules}. Links in the zone database are
-    stored as copies of their target, so equal bytes mean the same zone. Among several
-    listed zones with one set of rules, zone1970.tab's representative wins (US/Eastern →
-    America/New_York; GB → Europe/London rather than Europe/Jersey)."""
+    """{legacy name: the zone.tab zone with the very same rules}. Links in the zone database
+    are stored as copies of their target, so equal bytes mean the same zone. Among several
+    candidates, the most similar name wins ("Africa/Asmera" → "Africa/Asmara", not
+    "Africa/Nairobi"), then zone1970.tab's representative ("GB" → "Europe/London")."""
     countries, preferred = _tables()
     rank = {name: index for index, name in enumerate(preferred)}
-    by_digest: dict[bytes, str] = {}
-    for name in sorted(countries, key=lambda name: (rank.get(name, len(rank)), name)):
+    by_digest: dict[bytes, list[str]] = {}
+    for name in countries:
         data = _data_file(name)
         if data is not None:
-            by_digest.setdefault(hashlib.sha256(data).digest(), name)
+            by_digest.setdefault(hashlib.sha256(data).digest(), []).append(name)
     aliases = {}
     for name in all_zone_names() - canonical_zones():
         data = _data_file(name)
-        target = by_digest.get(hashlib.sha256(data).digest()) if data is not None else None
-        if target:
-            aliases[name] = target
+        candidates = by_digest.get(hashlib.sha256(data).digest(), []) if data else []
+        if candidates:
+            last = name.rsplit("/", 1)[-1]
+
+            def score(candidate, last=last):
+                ratio = SequenceMatcher(None, last, candidate.rsplit("/", 1)[-1]).ratio()
+                return (ratio if ratio >= 0.5 else 0, -rank.get(candidate, len(rank)))
+
+            aliases[name] = max(candidates, key=score)
     return aliases
+
+
+def renamed_zones() -> dict[str, str]:
+    """{old name: zone.tab zone} for old names whose city reads differently from the zone's
+    ("Asia/Calcutta" → "Asia/Kolkata"). Browsers may still report such names (their ICU
+    data keeps them), so local-time.js gets this list to name the visitor's city right."""
+    return {
+        alias: target
+        for alias, target in _alias_map().items()
+        if alias.split("/", 1)[0] in {*REGIONS, *_UNLISTED_REGIONS}
+        and alias.rsplit("/", 1)[-1].replace("_", " ") != zone_city(target)
+    }
 
 
 def canonical_zone(name: str) -> str:
@@ -118,7 +144,7 @@ def zone_city(name: str) -> str:
     or nothing ("Etc/GMT+3", "EST5EDT")."""
     name = canonical_zone(name)
     parts = name.split("/")
-    if name == UTC or parts[0] not in REGIONS and parts[0] not in {"Antarctica", "Arctic"}:
+    if name == UTC or parts[0] not in REGIONS and parts[0] not in _UNLISTED_REGIONS:
         return ""
     city = parts[-1].replace("_", " ")
     if len(parts) == 3 and parts[1] in _STATES:
@@ -132,14 +158,19 @@ def _country_name(code: str) -> str:
     return str(countries.name(code)) or code
 
 
+@cache
 def time_zone_names() -> tuple[str, ...]:
     """The listed zones, UTC first, then by region and city: the picker's order."""
-    countries = _tables()[0]
     ordered = sorted(
-        countries,
+        filter(_listed, _tables()[0]),
         key=lambda name: (list(REGIONS).index(name.split("/", 1)[0]), zone_city(name).casefold()),
     )
     return (UTC, *ordered)
+
+
+def listed_zones() -> frozenset[str]:
+    """The zones the picker offers."""
+    return frozenset(time_zone_names())
 
 
 def zone_option_label(name: str, at: dt.datetime | None = None) -> str:
@@ -171,7 +202,7 @@ def time_zone_choices(current: str | None = None):
     alias) is kept as a choice of its own, so that saving the form does not change it."""
     now = timezone.now().replace(minute=0, second=0, microsecond=0)
     choices = list(_grouped_choices(translation.get_language() or "", now))
-    if current and current not in canonical_zones() and current in all_zone_names():
+    if current and current not in listed_zones() and current in all_zone_names():
         from .timeformat import zone_label
 
         choices.insert(0, (str(_("Your current setting")), [(current, zone_label(current))]))

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from community import timeformat
 from community.timeformat import DASH, machine_time, zone_info
-from community.timezones import viewer_zone_info
+from community.timezones import canonical_zone, viewer_zone_info
 
 register = template.Library()
 
@@ -226,14 +226,14 @@ def viewer_when(context, event, occurrence=None, layout="row"):
     if event.all_day:
         return ""
     zone_name, fixed = _viewer(context)
-    if fixed and zone_name == (event.time_zone or "UTC"):
+    if fixed and canonical_zone(zone_name) == canonical_zone(event.time_zone):
         return ""
     start, end = _span_of(event, occurrence)
     span = _viewer_span(start, end, zone_name, fixed)
     label = _("Your time")
     attrs = format_html(
         ' data-viewer-time data-event-zone="{}"{}',
-        event.time_zone or "UTC",
+        canonical_zone(event.time_zone),
         mark_safe(" data-zone-fixed") if fixed else "",
     )
     if layout == "inline":
@@ -292,7 +292,7 @@ def agenda_viewer_time(context, event, starts, ends=None):
     if not isinstance(starts, dt.time):
         return ""
     zone_name, fixed = _viewer(context)
-    if fixed and zone_name == (event.time_zone or "UTC"):
+    if fixed and canonical_zone(zone_name) == canonical_zone(event.time_zone):
         return ""
     zone = _zone(event.time_zone)
     start = dt.datetime.combine(event.start_date, starts, zone)

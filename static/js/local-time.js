@@ -144,9 +144,12 @@
         return text;
     }
 
+    // Browsers may report a zone by an old name ("Asia/Calcutta"); the server's list maps
+    // those whose city reads differently to today's zone.
+    var place = city((shape.renamed && shape.renamed[zone]) || zone);
+
     function zoneLabel(date) {
         var offset = offsetText(fields(date).offset);
-        var place = city(zone);
         return place ? place + " (" + offset + ")" : offset;
     }
 
@@ -247,7 +250,8 @@
             .forEach(rewriteTime);
         // The event's own line already gives the time when the browser shares its zone.
         document.querySelectorAll("[data-viewer-time]:not([data-zone-fixed])").forEach(function (row) {
-            if (row.getAttribute("data-event-zone") === zone) {
+            var eventZone = row.getAttribute("data-event-zone");
+            if (eventZone === zone || (place && city(eventZone) === place)) {
                 row.hidden = true;
             }
         });
