@@ -7,6 +7,7 @@ import re
 
 from django.conf import settings
 from django.template import Context, Template
+from django.utils import timezone
 
 import pytest
 from bs4 import BeautifulSoup
@@ -443,3 +444,46 @@ def test_tags_without_a_request_fall_back_to_utc(make_event):
     soup = BeautifulSoup(html, "html5lib")
     assert soup.select_one("time[data-local-time]")["datetime"] == "2027-06-14T09:00:00Z"
     assert soup.select_one("[data-local-zone]").get_text(strip=True) == "UTC"
+
+
+# --- one shape on every page, no double punctuation ----------------------------------------
+
+OLD_SHAPES = re.compile(r"\b[ap]\.m\.|\bnoon\b|\bmidnight\b|GMT|UTC[+-]\d{2}:\d{2}|\.\.")
+RAW_ZONE = re.compile(r"\b(?:Africa|America|Asia|Atlantic|Australia|Europe|Indian|Pacific)/")
+
+
+def test_pages_write_no_old_shapes_nor_raw_zone_ids(client_for, member, make_event):
+    from events import tokens
+
+    set_zone(member, "America/Argentina/Buenos_Aires")
+    opens = timezone.now() + dt.timedelta(days=2)
+    event = make_event(time_zone="Asia/Kolkata", registration_opens=opens)
+    Registration.objects.create(
+        event=make_event(title="Sample mine"), user=member, status="confirmed"
+    )
+    tokens.issue(member)
+    client = client_for(member)
+    for url in (event.url, event.get_parent().url, "/me/events/", "/me/calendar/"):
+        main = soup_of(get(client, url, limit=40)).find("main")
+        text = text_of(main)
+        assert not OLD_SHAPES.search(text), (url, OLD_SHAPES.search(text), text)
+        assert not RAW_ZONE.search(text), (url, text)
+    panel = text_of(soup_of(client.get(event.url)).select_one("[data-registration-status]"))
+    assert "Registration opens on " in panel and "· Buenos Aires (UTC\N{MINUS SIGN}3)." in panel
+
+
+def test_email_times_have_the_page_shape_in_the_language_rendered(make_event, member):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from events.emails import build_context
+
+    set_zone(member, "Pacific/Auckland")
+    member.refresh_from_db()
+    event = make_event(start_date=JUNE_14, end_date=JUNE_14)
+    registration = Registration.objects.create(event=event, user=member, status="confirmed")
+    context = build_context(registration, "confirmed")
+    with translation.override("fr"):
+        text = render_to_string("events/email/_details.txt", context)
+    assert "lundi 14 juin 2027, 09:00–12:00 · Paris (UTC+2)" in text, text
+    assert "lundi 14 juin 2027, 19:00–22:00 · Auckland (UTC+12)" in text, text
