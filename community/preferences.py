@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from .models import Membership
 from .services import membership_for
-from .timezones import listed_zones, time_zone_choices, validate_time_zone
+from .timezones import TimeZoneSelect, listed_zones, validate_time_zone
 
 
 def set_time_zone(user, zone: str) -> Membership:
@@ -53,10 +53,8 @@ class PreferencesForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        current = self.initial.get("time_zone") or ""
-        self.fields["time_zone"].widget = forms.Select(
-            choices=[("", _("Not set — use my browser's zone"))] + time_zone_choices(current),
-            attrs={"autocomplete": "off"},
+        self.fields["time_zone"].widget = TimeZoneSelect(
+            attrs={"autocomplete": "off"}, blank_label=_("Not set — use my browser's zone")
         )
 
 

@@ -14,6 +14,7 @@ from difflib import SequenceMatcher
 from functools import cache, lru_cache
 from pathlib import Path
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -207,6 +208,21 @@ def time_zone_choices(current: str | None = None):
 
         choices.insert(0, (str(_("Your current setting")), [(current, zone_label(current))]))
     return choices
+
+
+class TimeZoneSelect(forms.Select):
+    """The zone picker as a widget: ``time_zone_choices`` for the value being edited, so a
+    stored legacy alias stays selected instead of the browser falling back to the first
+    option (and a save silently moving the value to it)."""
+
+    def __init__(self, attrs=None, blank_label=None):
+        super().__init__(attrs)
+        self.blank_label = blank_label
+
+    def optgroups(self, name, value, attrs=None):
+        blank = [("", self.blank_label)] if self.blank_label is not None else []
+        self.choices = blank + time_zone_choices(value[0] if value else "")
+        return super().optgroups(name, value, attrs)
 
 
 def validate_time_zone(value: str) -> None:
