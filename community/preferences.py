@@ -54,7 +54,9 @@ class PreferencesForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].widget = TimeZoneSelect(
-            attrs={"autocomplete": "off"}, blank_label=_("Not set — use my browser's zone")
+            attrs={"autocomplete": "off"},
+            blank_label=_("Not set — use my browser's zone"),
+            stored=self.initial.get("time_zone") or "",
         )
 
 

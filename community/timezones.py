@@ -116,6 +116,7 @@ def _alias_map() -> dict[str, str]:
     return aliases
 
 
+@cache
 def renamed_zones() -> dict[str, str]:
     """{old name: zone.tab zone} for old names whose city reads differently from the zone's
     ("Asia/Calcutta" → "Asia/Kolkata"). Browsers may still report such names (their ICU
@@ -215,13 +216,17 @@ class TimeZoneSelect(forms.Select):
     stored legacy alias stays selected instead of the browser falling back to the first
     option (and a save silently moving the value to it)."""
 
-    def __init__(self, attrs=None, blank_label=None):
+    def __init__(self, attrs=None, blank_label=None, stored=None):
         super().__init__(attrs)
         self.blank_label = blank_label
+        #: The saved value, when the form knows it: only that one is kept as an extra
+        #: choice, not whatever a refused submission sent.
+        self.stored = stored
 
     def optgroups(self, name, value, attrs=None):
         blank = [("", self.blank_label)] if self.blank_label is not None else []
-        self.choices = blank + time_zone_choices(value[0] if value else "")
+        current = self.stored if self.stored is not None else (value[0] if value else "")
+        self.choices = blank + time_zone_choices(current)
         return super().optgroups(name, value, attrs)
 
 

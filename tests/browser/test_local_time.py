@@ -174,13 +174,23 @@ def test_a_card_has_one_shape(context_for, night_event, width):
     shot(card, f"event-card-auckland-{width}")
 
 
-def test_french_page_in_the_browser_matches_the_server(context_for, night_event):
-    page = context_for(locale="fr-FR").new_page()
-    page.goto(night_event.url.replace("/en/", "/fr/", 1))
-    expect(page.locator("html")).to_have_attribute("lang", "fr")
+@pytest.mark.parametrize(
+    ("language", "locale", "expected"),
+    [
+        ("fr", "fr-FR", "mardi 15 juin 2027, 01:00"),
+        ("ar", "ar-EG", "الثلاثاء، 15 يونيو، 2027، 01:00"),
+    ],
+)
+def test_other_languages_in_the_browser_match_the_server(
+    context_for, night_event, language, locale, expected
+):
+    page = context_for(390, locale=locale).new_page()
+    page.goto(night_event.url.replace("/en/", f"/{language}/", 1))
+    expect(page.locator("html")).to_have_attribute("lang", language)
     row = page.locator(".event-facts [data-viewer-time] dd")
-    expect(row).to_have_text(server_text("fr", "Pacific/Auckland"))
-    assert "mardi 15 juin 2027, 01:00" in row.inner_text()
+    expect(row).to_have_text(server_text(language, "Pacific/Auckland"))
+    assert expected in row.inner_text()
+    shot(page, f"event-page-auckland-{language}-390")
 
 
 def test_a_browser_in_the_events_zone_sees_one_line(new_context, night_event):

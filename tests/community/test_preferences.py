@@ -124,9 +124,13 @@ def test_a_stored_legacy_alias_still_shows_and_survives_a_save(client_for, membe
     assert zone_of(member) == "US/Eastern"
     assert client.post(URL, {"time_zone": "America/New_York"}).status_code == 302
     assert zone_of(member) == "America/New_York"
-    # Once gone, the alias is refused like any name outside the list.
-    assert client.post(URL, {"time_zone": "US/Eastern"}).status_code == 400
+    # Once gone, the alias is refused like any name outside the list, and not offered back.
+    response = client.post(URL, {"time_zone": "US/Eastern"})
+    assert response.status_code == 400
     assert zone_of(member) == "America/New_York"
+    select = BeautifulSoup(response.content.decode(), "html5lib").find("select")
+    assert not select.find("option", attrs={"value": "US/Eastern"})
+    assert "Your current setting" not in select.decode()
 
 
 def test_pages_name_a_legacy_zone_by_its_city(client_for, member):
