@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from .models import Membership
 from .services import membership_for
-from .timezones import time_zone_choices, validate_time_zone
+from .timezones import TimeZoneSelect, listed_zones, validate_time_zone
 
 
 def set_time_zone(user, zone: str) -> Membership:
@@ -38,15 +38,25 @@ class PreferencesForm(forms.Form):
         validators=[validate_time_zone],
         help_text=gettext_lazy(
             "Event times are shown in the event's own time zone and in yours. Without a choice "
-            "here, pages use your browser's time zone."
+            "here, pages use your browser's time zone. Zones are listed by region and named "
+            "after a city: with the list selected, type a city's first letters to jump to it."
         ),
     )
 
+    def clean_time_zone(self):
+        # New choices come from the list; a legacy alias already stored ("US/Eastern") may
+        # be kept as it is, so that saving other preferences never changes it.
+        zone = self.cleaned_data["time_zone"]
+        if zone and zone not in listed_zones() and zone != self.initial.get("time_zone"):
+            raise ValidationError(_("Choose a time zone from the list."), code="invalid_time_zone")
+        return zone
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].widget = forms.Select(
-            choices=[("", _("Not set — use my browser's zone"))] + time_zone_choices(),
+        self.fields["time_zone"].widget = TimeZoneSelect(
             attrs={"autocomplete": "off"},
+            blank_label=_("Not set — use my browser's zone"),
+            stored=self.initial.get("time_zone") or "",
         )
 
 
@@ -56,7 +66,7 @@ def preferences(request):
     """Any signed-in person may set their zone, pending applicants included."""
     membership = membership_for(request.user)
     if request.method == "POST":
-        form = PreferencesForm(request.POST)
+        form = PreferencesForm(request.POST, initial={"time_zone": membership.time_zone})
         if form.is_valid():
             try:
                 set_time_zone(request.user, form.cleaned_data["time_zone"])

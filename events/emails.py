@@ -13,9 +13,10 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
-from django.utils import dateformat, timezone
+from django.utils import timezone
+from django.utils.functional import lazy
 
-from community import access, links
+from community import access, links, timeformat
 from community.emails import queue_email, queue_message
 from community.models import OutboundEmail
 
@@ -51,36 +52,24 @@ def parse_kind(kind: str) -> tuple[str, int | None]:
 
 
 def _offset_label(value: dt.datetime) -> str:
-    offset = value.utcoffset() or dt.timedelta(0)
-    minutes = int(offset.total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "-"
-    hours, rest = divmod(abs(minutes), 60)
-    return f"UTC{sign}{hours}:{rest:02d}" if rest else f"UTC{sign}{hours}"
+    """ "UTC+1", "UTC−3", "UTC+5:30": the site's one offset format."""
+    return timeformat.offset_text(value.utcoffset())
 
 
 def format_span(event, zone_name: str) -> str:
-    """The event's time in ``zone_name``: "Friday 4 December 2026, 09:00–12:00 (Zone, UTC+1)"."""
-    zone = zoneinfo.ZoneInfo(zone_name)
-    start, end = event.start.astimezone(zone), event.end.astimezone(zone)
-    label = f"({zone_name}, {_offset_label(start)})"
-    day = "l j F Y"
-    if start.date() == end.date():
-        return (
-            f"{dateformat.format(start, day)}, {dateformat.format(start, 'H:i')}–"
-            f"{dateformat.format(end, 'H:i')} {label}"
-        )
-    return (
-        f"{dateformat.format(start, day + ', H:i')} – "
-        f"{dateformat.format(end, day + ', H:i')} {label}"
-    )
+    """The event's time in ``zone_name``, written as on the pages:
+    "Friday, Dec. 4, 2026, 09:00–12:00 · Paris (UTC+1)"."""
+    text = timeformat.format_span(event.start, event.end, zone_name)
+    return timeformat.with_zone(text, zone_name, event.start)
 
 
 def format_dates(event) -> str:
     """An all-day event's dates (they are the same everywhere: no zone conversion)."""
-    first = dateformat.format(event.start_date, "l j F Y")
-    if event.end_date == event.start_date:
-        return first
-    return f"{first} – {dateformat.format(event.end_date, 'l j F Y')}"
+    return timeformat.format_dates(event.start_date, event.end_date)
+
+
+_format_span = lazy(format_span, str)
+_format_dates = lazy(format_dates, str)
 
 
 def recipient_zone(user, event) -> str:
@@ -138,8 +127,9 @@ def build_context(registration, kind, *, hours=None, show_join=False, occurrence
         "title": event.title,
         "name": (membership.display_name if membership else "") or user.get_username(),
         "all_day": event.all_day,
-        "when": format_dates(event) if event.all_day else format_span(timing, event.time_zone),
-        "when_yours": format_span(timing, own_zone) if own_zone else "",
+        # Written when the email is rendered, in the language it is rendered in.
+        "when": _format_dates(event) if event.all_day else _format_span(timing, event.time_zone),
+        "when_yours": _format_span(timing, own_zone) if own_zone else "",
         "recurring": event.is_recurring,
         "attendance": registration.attendance if event.format == "hybrid" else "",
         "place": ical.location_text(event),

@@ -27,7 +27,7 @@ from django_countries.fields import CountryField
 from modelcluster.fields import ParentalManyToManyField
 
 from community import access
-from community.timezones import time_zone_choices, validate_time_zone
+from community.timezones import TimeZoneSelect, validate_time_zone
 from home.blocks import BodyBlock
 
 from . import recurrence
@@ -238,7 +238,7 @@ class EventPage(Page):
         FieldPanel("topics", widget=forms.CheckboxSelectMultiple),
         MultiFieldPanel(
             [
-                FieldPanel("time_zone", widget=forms.Select(choices=time_zone_choices)),
+                FieldPanel("time_zone", widget=TimeZoneSelect()),
                 FieldRowPanel([FieldPanel("start_date"), FieldPanel("start_time")]),
                 FieldRowPanel([FieldPanel("end_date"), FieldPanel("end_time")]),
             ],

@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from community import access
+from community import access, timezones
 
 from . import services
 from .forms import RegistrationForm
@@ -40,22 +40,8 @@ CANCELLABLE = (
 
 
 def viewer_zone_info(request) -> tuple[str, bool]:
-    """(zone, fixed): the zone from the viewer's profile and True, else ("UTC", False) —
-    pages then render UTC and local-time.js moves it to the browser's zone. One query at
-    most, cached on the request."""
-    cached = getattr(request, "_events_viewer_zone_info", None)
-    if cached:
-        return cached
-    zone = ""
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        from community.models import Membership
-
-        zone = (
-            Membership.objects.filter(user=user).values_list("time_zone", flat=True).first() or ""
-        )
-    request._events_viewer_zone_info = (zone, True) if zone else ("UTC", False)
-    return request._events_viewer_zone_info
+    """(zone, fixed): see community.timezones.viewer_zone_info, the one place that reads it."""
+    return timezones.viewer_zone_info(request)
 
 
 def viewer_zone(request) -> str:

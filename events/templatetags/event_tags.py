@@ -1,40 +1,41 @@
-"""Times shown in a named zone, always with the zone spelled out so nobody has to guess."""
+"""Times shown in a named zone, always with the zone spelled out so nobody has to guess.
+
+Every word and number comes from community/timeformat.py, the one formatter the pages,
+the emails and static/js/local-time.js share; these tags only add the markup."""
 
 import datetime as dt
-import zoneinfo
 
 from django import template
-from django.utils import formats, timezone
-from django.utils.html import format_html
+from django.utils import timezone
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from community import timeformat
+from community.timeformat import DASH, machine_time, zone_info
+from community.timezones import canonical_zone, viewer_zone_info
+
 register = template.Library()
 
-
-def _zone(name):
-    if isinstance(name, dt.tzinfo):
-        return name
-    try:
-        return zoneinfo.ZoneInfo(name or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return dt.UTC
+_zone = zone_info
 
 
-def zone_label(value: dt.datetime) -> str:
-    """'CEST, UTC+02:00' — the abbreviation only when the zone database has a real one."""
-    offset = value.utcoffset() or dt.timedelta(0)
-    if not offset:
-        return "UTC"
-    total = int(offset.total_seconds())
-    sign = "+" if total >= 0 else "-"
-    hours, minutes = divmod(abs(total) // 60, 60)
-    numeric = f"UTC{sign}{hours:02d}:{minutes:02d}"
-    abbreviation = value.tzname() or ""
-    # Many zones only have numeric names such as "+04"; repeating them adds nothing.
-    if abbreviation.isalpha():
-        return f"{abbreviation}, {numeric}"
-    return numeric
+def zone_label(value: dt.datetime, zone_name=None) -> str:
+    """ "Buenos Aires (UTC−3)" for ``zone_name`` at ``value`` (default: ``value``'s own zone)."""
+    return timeformat.zone_label(zone_name or value.tzinfo, value)
+
+
+def _with_zone(when_html, zone_html):
+    pattern = conditional_escape(timeformat.shape()["withZone"])
+    return mark_safe(pattern % {"when": when_html, "zone": zone_html})  # noqa: S308
+
+
+def _zone_html(value, zone_name, local=False):
+    return format_html(
+        '<bdi class="zone-label"{}>{}</bdi>',
+        mark_safe(" data-local-zone") if local else "",
+        timeformat.zone_label(zone_name, value),
+    )
 
 
 @register.filter
@@ -46,25 +47,42 @@ def in_zone(value, zone_name):
 
 
 def format_in_zone(value: dt.datetime, zone_name, style: str = "datetime") -> str:
-    local = value.astimezone(_zone(zone_name))
+    """Text for one instant in ``zone_name`` with its zone: "Friday, Dec. 11, 2026, 09:00 ·
+    Buenos Aires (UTC−3)"; "date" gives the date alone."""
     if style == "date":
-        return formats.date_format(local, "DATE_FORMAT")
-    if style == "time":
-        text = formats.time_format(local, "TIME_FORMAT")
-    else:
-        text = formats.date_format(local, "DATETIME_FORMAT")
-    return f"{text} ({zone_label(local)})"
+        return timeformat.format_date(value, zone_name)
+    text = (
+        timeformat.format_clock(value, zone_name)
+        if style == "time"
+        else timeformat.format_datetime(value, zone_name)
+    )
+    return timeformat.with_zone(text, zone_name, value)
 
 
 @register.simple_tag
 def zoned_time(value, zone_name, style="datetime"):
-    """A <time> element: machine-readable UTC instant, human text in ``zone_name``."""
+    """A <time> element and its zone: machine-readable UTC instant, human text in
+    ``zone_name``."""
     if not isinstance(value, dt.datetime):
         return ""
+    text = (
+        timeformat.format_clock(value, zone_name)
+        if style == "time"
+        else timeformat.format_datetime(value, zone_name)
+    )
+    return _with_zone(
+        format_html('<time datetime="{}">{}</time>', machine_time(value), text),
+        _zone_html(value, zone_name),
+    )
+
+
+def _range_html(start_html, end_html, same_day, local=False):
     return format_html(
-        '<time datetime="{}">{}</time>',
-        value.astimezone(dt.UTC).isoformat(),
-        format_in_zone(value, zone_name, style),
+        "{}<span{}>{}</span>{}",
+        start_html,
+        mark_safe(" data-range-dash") if local else "",
+        DASH if same_day else f" {DASH} ",
+        end_html,
     )
 
 
@@ -73,34 +91,27 @@ def event_when(event, zone_name=None):
     """The event's span in ``zone_name`` (default: the event's own zone)."""
     zone_name = zone_name or event.time_zone
     if event.all_day:
-        first = event.start_date
-        last = event.end_date
+        first, last = event.start_date, event.end_date
         start_html = format_html(
-            '<time datetime="{}">{}</time>', first.isoformat(), formats.date_format(first)
+            '<time datetime="{}">{}</time>', machine_time(first), timeformat.format_date(first)
         )
         if last == first:
             return start_html
         end_html = format_html(
-            '<time datetime="{}">{}</time>', last.isoformat(), formats.date_format(last)
+            '<time datetime="{}">{}</time>', machine_time(last), timeformat.format_date(last)
         )
-        return format_html("{} – {}", start_html, end_html)
+        return _range_html(start_html, end_html, same_day=False)
     zone = _zone(zone_name)
     start, end = event.start.astimezone(zone), event.end.astimezone(zone)
+    same_day = start.date() == end.date()
     start_html = format_html(
-        '<time datetime="{}">{}</time>',
-        event.start.astimezone(dt.UTC).isoformat(),
-        formats.date_format(start, "DATETIME_FORMAT"),
+        '<time datetime="{}">{}</time>', machine_time(start), timeformat.format_datetime(start)
     )
-    end_text = (
-        formats.time_format(end, "TIME_FORMAT")
-        if end.date() == start.date()
-        else formats.date_format(end, "DATETIME_FORMAT")
-    )
-    end_html = format_html(
-        '<time datetime="{}">{}</time>', event.end.astimezone(dt.UTC).isoformat(), end_text
-    )
+    end_text = timeformat.format_clock(end) if same_day else timeformat.format_datetime(end)
+    end_html = format_html('<time datetime="{}">{}</time>', machine_time(end), end_text)
     return format_html(
-        '{} – {} <span class="zone-label">({})</span>', start_html, end_html, zone_label(start)
+        '<span class="time-range">{}</span>',
+        _with_zone(_range_html(start_html, end_html, same_day), _zone_html(start, zone_name)),
     )
 
 
@@ -111,9 +122,7 @@ def agenda_time(event, value):
         return ""
     local = dt.datetime.combine(event.start_date, value, _zone(event.time_zone))
     return format_html(
-        '<time datetime="{}">{}</time>',
-        local.astimezone(dt.UTC).isoformat(),
-        formats.time_format(local, "TIME_FORMAT"),
+        '<time datetime="{}">{}</time>', machine_time(local), timeformat.format_clock(local)
     )
 
 
@@ -127,10 +136,8 @@ NIGHT_ENDS = dt.time(7, 0)
 # A multi-day conference always spans a night; warning about it would be noise.
 NIGHT_NOTICE_MAX = dt.timedelta(hours=24)
 
-
-def utc_iso(value: dt.datetime) -> str:
-    """The instant as an ISO 8601 UTC string with a "Z", the form browsers parse everywhere."""
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+#: Kept for callers that want the instant as the browser parses it; same as machine_time.
+utc_iso = machine_time
 
 
 def night_span(start: dt.datetime, end: dt.datetime, zone_name):
@@ -153,8 +160,6 @@ def night_span(start: dt.datetime, end: dt.datetime, zone_name):
 
 
 def _viewer(context):
-    from events.views import viewer_zone_info
-
     request = context.get("request")
     if request is None:
         return "UTC", False
@@ -171,40 +176,44 @@ def _local_time(value, zone_name, style, fixed, day_of=None):
     same local day as that instant, else the date too (the script applies the same rule)."""
     local = value.astimezone(_zone(zone_name))
     shown = style
-    other_day = day_of is not None and day_of.astimezone(local.tzinfo).date() != local.date()
-    if style == "time" and other_day:
+    if style == "time" and day_of is not None and not _same_day(local, day_of):
         shown = "datetime"
     if shown == "time":
-        text = formats.time_format(local, "TIME_FORMAT")
+        text = timeformat.format_clock(local)
     elif shown == "date":
-        text = formats.date_format(local, "DATE_FORMAT")
+        text = timeformat.format_date(local)
     else:
-        text = formats.date_format(local, "DATETIME_FORMAT")
+        text = timeformat.format_datetime(local)
     return format_html(
         '<time datetime="{}" data-local-time data-style="{}"{}{}>{}</time>',
-        utc_iso(value),
+        machine_time(value),
         style,
-        format_html(' data-day-of="{}"', utc_iso(day_of)) if day_of is not None else "",
+        format_html(' data-day-of="{}"', machine_time(day_of)) if day_of is not None else "",
         mark_safe(" data-zone-fixed") if fixed else "",
         text,
     )
 
 
-def _zone_label_html(value, zone_name):
-    local = value.astimezone(_zone(zone_name))
-    return format_html(
-        '<span class="zone-label">(<span data-local-zone>{}</span>)</span>', zone_label(local)
+def _same_day(local, other):
+    return other.astimezone(local.tzinfo).date() == local.date()
+
+
+def _viewer_span(start, end, zone_name, fixed, start_style="datetime", day_of=None):
+    """Start and end in the viewer's zone, then the zone. The end shows its date only when
+    it falls on another local day than ``day_of`` (default: the start)."""
+    day_of = day_of or start
+    local_end = end.astimezone(_zone(zone_name))
+    span = _range_html(
+        _local_time(
+            start, zone_name, start_style, fixed, day_of=day_of if start_style == "time" else None
+        ),
+        _local_time(end, zone_name, "time", fixed, day_of=day_of),
+        same_day=_same_day(local_end, day_of),
+        local=True,
     )
-
-
-def _your_time_label(zone_name, fixed):
-    template = _("Your time (%(zone)s)")
-    if fixed:
-        return format_html("{}", template % {"zone": zone_name})
     return format_html(
-        '<span data-local-label data-template="{}">{}</span>',
-        template % {"zone": "{zone}"},
-        template % {"zone": zone_name},
+        '<span class="time-range" data-local-range>{}</span>',
+        _with_zone(span, _zone_html(start, zone_name, local=True)),
     )
 
 
@@ -217,19 +226,14 @@ def viewer_when(context, event, occurrence=None, layout="row"):
     if event.all_day:
         return ""
     zone_name, fixed = _viewer(context)
-    if fixed and zone_name == (event.time_zone or "UTC"):
+    if fixed and canonical_zone(zone_name) == canonical_zone(event.time_zone):
         return ""
     start, end = _span_of(event, occurrence)
-    span = format_html(
-        '<span class="time-range" data-local-range>{} – {} {}</span>',
-        _local_time(start, zone_name, "datetime", fixed),
-        _local_time(end, zone_name, "time", fixed, day_of=start),
-        _zone_label_html(start, zone_name),
-    )
-    label = _your_time_label(zone_name, fixed)
+    span = _viewer_span(start, end, zone_name, fixed)
+    label = _("Your time")
     attrs = format_html(
         ' data-viewer-time data-event-zone="{}"{}',
-        event.time_zone or "UTC",
+        canonical_zone(event.time_zone),
         mark_safe(" data-zone-fixed") if fixed else "",
     )
     if layout == "inline":
@@ -245,12 +249,13 @@ def viewer_when(context, event, occurrence=None, layout="row"):
     )
 
 
+def _night_message():
+    return _("This is at night in your time zone: %(when)s.")
+
+
 def night_notice_text(local_start, local_end, zone_name):
-    return _("This is at night in your time zone (%(start)s–%(end)s, %(zone)s).") % {
-        "start": formats.time_format(local_start, "H:i"),
-        "end": formats.time_format(local_end, "H:i"),
-        "zone": zone_name,
-    }
+    clocks = f"{timeformat.format_clock(local_start)}{DASH}{timeformat.format_clock(local_end)}"
+    return _night_message() % {"when": timeformat.with_zone(clocks, zone_name, local_start)}
 
 
 @register.simple_tag(takes_context=True)
@@ -272,17 +277,12 @@ def night_notice(context, event, occurrence=None):
         )
     if end - start >= NIGHT_NOTICE_MAX:
         return ""
-    template = _("This is at night in your time zone (%(start)s–%(end)s, %(zone)s).") % {
-        "start": "{start}",
-        "end": "{end}",
-        "zone": "{zone}",
-    }
     return format_html(
         '<p class="night-notice" role="note" data-night-notice data-start="{}" data-end="{}"'
         ' data-template="{}" hidden></p>',
-        utc_iso(start),
-        utc_iso(end),
-        template,
+        machine_time(start),
+        machine_time(end),
+        _night_message() % {"when": "{when}"},
     )
 
 
@@ -292,26 +292,28 @@ def agenda_viewer_time(context, event, starts, ends=None):
     if not isinstance(starts, dt.time):
         return ""
     zone_name, fixed = _viewer(context)
-    if fixed and zone_name == (event.time_zone or "UTC"):
+    if fixed and canonical_zone(zone_name) == canonical_zone(event.time_zone):
         return ""
     zone = _zone(event.time_zone)
     start = dt.datetime.combine(event.start_date, starts, zone)
-    parts = [_local_time(start, zone_name, "time", fixed, day_of=event.start)]
     if isinstance(ends, dt.time):
         end = dt.datetime.combine(event.start_date, ends, zone)
-        parts.append(_local_time(end, zone_name, "time", fixed, day_of=event.start))
-    times = format_html("{} – {}", *parts) if len(parts) > 1 else parts[0]
-    return format_html(
-        '<span class="agenda__viewer-time" data-local-range>{}: {} {}</span>',
-        _your_time_label(zone_name, fixed),
-        times,
-        _zone_label_html(start, zone_name),
-    )
+        times = _viewer_span(start, end, zone_name, fixed, "time", day_of=event.start)
+    else:
+        times = format_html(
+            '<span class="time-range" data-local-range>{}</span>',
+            _with_zone(
+                _local_time(start, zone_name, "time", fixed, day_of=event.start),
+                _zone_html(start, zone_name, local=True),
+            ),
+        )
+    return format_html('<span class="agenda__viewer-time">{}: {}</span>', _("Your time"), times)
 
 
 @register.simple_tag
 def zone_name_label(zone_name):
-    return (zone_name or "UTC").replace("_", " ")
+    """ "Buenos Aires (UTC−3)" for a zone name, at the current offset."""
+    return timeformat.zone_label(zone_name or "UTC")
 
 
 @register.filter

@@ -143,7 +143,7 @@ def test_a_series_reminds_before_each_occurrence_once(
     with django_capture_on_commit_callbacks(execute=True):
         assert enqueue_due_reminders(before_march)[24] == 0  # once per occurrence
     assert len(mailoutbox) == 1
-    assert "2 March 2027" in mailoutbox[0].body
+    assert "Tuesday, March 2, 2027" in mailoutbox[0].body
     before_april = dt.datetime(2027, 4, 5, 9, 0, tzinfo=UTC)
     with django_capture_on_commit_callbacks(execute=True):
         assert enqueue_due_reminders(before_april)[24] == 1

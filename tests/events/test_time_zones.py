@@ -7,6 +7,7 @@ import re
 
 from django.conf import settings
 from django.template import Context, Template
+from django.utils import timezone
 
 import pytest
 from bs4 import BeautifulSoup
@@ -39,8 +40,13 @@ def set_zone(user, zone):
     Membership.objects.filter(user=user).update(time_zone=zone)
 
 
+def text_of(element):
+    """The text as a reader sees it: whitespace between elements collapsed to one space."""
+    return " ".join(element.get_text().split())
+
+
 def event_time_text(soup):
-    return soup.select_one(".event-time--event").get_text(" ", strip=True)
+    return text_of(soup.select_one(".event-time--event"))
 
 
 def viewer_times(scope):
@@ -61,10 +67,10 @@ def test_nine_in_paris_on_the_dst_day_is_seven_utc(client, make_event):
     )
     soup = soup_of(get(french(client), event.url))
     local = event_time_text(soup)
-    assert "09:00" in local and "UTC+02:00" in local
+    assert local == "dimanche 28 mars 2027, 09:00–10:00 · Paris (UTC+2)"
     times = viewer_times(soup)
     assert times[0]["datetime"] == "2027-03-28T07:00:00Z"
-    assert "07:00" in times[0].get_text() and "28 mars 2027" in times[0].get_text()
+    assert times[0].get_text() == "dimanche 28 mars 2027, 07:00"
     assert times[1]["datetime"] == "2027-03-28T08:00:00Z"
     assert times[1].get_text(strip=True) == "08:00"  # same day: the time alone
     label = soup.select_one(".event-time--viewer [data-local-zone]").get_text(strip=True)
@@ -75,10 +81,10 @@ def test_nine_in_paris_the_day_before_is_eight_utc(client, make_event):
     day = DST_DAY - dt.timedelta(days=1)
     event = make_event(start_date=day, end_date=day, start_time=dt.time(9), end_time=dt.time(10))
     soup = soup_of(get(french(client), event.url))
-    assert "UTC+01:00" in event_time_text(soup)
+    assert event_time_text(soup).endswith("· Paris (UTC+1)")
     times = viewer_times(soup)
     assert times[0]["datetime"] == "2027-03-27T08:00:00Z"
-    assert "08:00" in times[0].get_text()
+    assert times[0].get_text() == "samedi 27 mars 2027, 08:00"
 
 
 def test_english_page_shows_both_zones_on_the_dst_day(client, make_event):
@@ -86,10 +92,9 @@ def test_english_page_shows_both_zones_on_the_dst_day(client, make_event):
         start_date=DST_DAY, end_date=DST_DAY, start_time=dt.time(9), end_time=dt.time(10)
     )
     soup = soup_of(get(client, event.url))
-    assert "9 a.m." in event_time_text(soup)
-    assert "CEST, UTC+02:00" in event_time_text(soup)
-    viewer = soup.select_one(".event-time--viewer").get_text(" ", strip=True)
-    assert "7 a.m." in viewer and viewer.endswith("( UTC )")
+    assert event_time_text(soup) == "Sunday, March 28, 2027, 09:00–10:00 · Paris (UTC+2)"
+    viewer = text_of(soup.select_one(".event-time--viewer"))
+    assert viewer == "Sunday, March 28, 2027, 07:00–08:00 · UTC"
 
 
 # --- a member with a zone in their profile ------------------------------------------------
@@ -106,18 +111,17 @@ def test_auckland_member_sees_the_next_day_in_their_zone(client_for, member, mak
     )
     soup = soup_of(get(client_for(member), event.url))
     row = soup.select_one("[data-viewer-time]")
-    assert row.find("dt").get_text(strip=True) == "Your time (Pacific/Auckland)"
+    assert row.find("dt").get_text(strip=True) == "Your time"
     assert row.has_attr("data-zone-fixed")
     start, end = viewer_times(soup)
     assert start["datetime"] == "2027-06-14T20:00:00Z"
     assert start.has_attr("data-zone-fixed") and end.has_attr("data-zone-fixed")
-    assert "June 15, 2027" in start.get_text() and "8 a.m." in start.get_text()
-    assert end.get_text(strip=True) == "9 a.m."
-    assert "NZST, UTC+12:00" in row.get_text(" ", strip=True)
+    assert start.get_text() == "Tuesday, June 15, 2027, 08:00"
+    assert end.get_text(strip=True) == "09:00"
+    assert row.select_one("[data-local-zone]").get_text() == "Auckland (UTC+12)"
     # The event's own line keeps the 14th, in UTC.
-    assert "June 14, 2027" in event_time_text(soup)
+    assert event_time_text(soup) == "Monday, June 14, 2027, 20:00–21:00 · UTC"
     # Nothing for the script to do: no label to rewrite, no notice to fill.
-    assert not soup.select("[data-local-label]")
     assert not soup.select("[data-night-notice]")
     assert not soup.select(".night-notice")  # 08:00–09:00 is daytime in Auckland
 
@@ -138,7 +142,7 @@ def test_night_notice_for_an_auckland_member(client_for, member, make_event):
     assert notice["role"] == "note"
     assert not notice.has_attr("hidden")
     assert notice.get_text(strip=True) == (
-        "This is at night in your time zone (23:00–01:00, Pacific/Auckland)."
+        "This is at night in your time zone: 23:00–01:00 · Auckland (UTC+12)."
     )
 
 
@@ -149,7 +153,7 @@ def test_no_night_notice_for_a_paris_member_at_nine_in_paris(client_for, member,
     assert not soup.select(".night-notice")
     # Same zone as the event: one line, not two saying the same thing.
     assert not soup.select("[data-viewer-time]")
-    assert "9 a.m." in event_time_text(soup)
+    assert "09:00" in event_time_text(soup) and "Paris (UTC+" in event_time_text(soup)
 
 
 def test_night_notice_in_the_events_own_zone(client_for, member, make_event):
@@ -157,7 +161,7 @@ def test_night_notice_in_the_events_own_zone(client_for, member, make_event):
     event = make_event(start_time=dt.time(21, 30), end_time=dt.time(23))
     notice = soup_of(get(client_for(member), event.url)).select_one(".night-notice")
     assert notice.get_text(strip=True) == (
-        "This is at night in your time zone (21:30–23:00, Europe/Paris)."
+        "This is at night in your time zone: 21:30–23:00 · Paris (UTC+1)."
     )
 
 
@@ -166,7 +170,7 @@ def test_pending_member_with_a_zone_gets_it_too(client_for, pending, make_event)
     event = make_event(time_zone="UTC", start_date=JUNE_14, end_date=JUNE_14)
     soup = soup_of(get(client_for(pending), event.url))
     start = viewer_times(soup)[0]
-    assert start.has_attr("data-zone-fixed") and "6 p.m." in start.get_text()
+    assert start.has_attr("data-zone-fixed") and start.get_text().endswith(", 18:00")
 
 
 # --- visitors and members without a zone: UTC on the server, the browser's zone in JS ---
@@ -191,9 +195,8 @@ def test_without_a_profile_zone_pages_prepare_the_local_time_script(
     assert end["datetime"] == "2027-06-14T13:00:00Z" and end["data-style"] == "time"
     assert end["data-day-of"] == "2027-06-14T11:00:00Z"
     assert not start.has_attr("data-zone-fixed")
-    label = soup.select_one("[data-viewer-time] dt [data-local-label]")
-    assert label.get_text(strip=True) == "Your time (UTC)"
-    assert label["data-template"] == "Your time ({zone})"
+    assert soup.select_one("[data-viewer-time] dt").get_text(strip=True) == "Your time"
+    assert soup.select_one("[data-viewer-time] [data-local-zone]").get_text() == "UTC"
     # Rendered even when the event is in UTC: the browser's zone may well differ.
     assert soup.select_one("[data-viewer-time]")["data-event-zone"] == "UTC"
 
@@ -202,7 +205,7 @@ def test_without_a_profile_zone_pages_prepare_the_local_time_script(
     assert notice.get_text(strip=True) == ""
     assert notice["data-start"] == "2027-06-14T11:00:00Z"
     assert notice["data-end"] == "2027-06-14T13:00:00Z"
-    assert "{start}" in notice["data-template"] and "{zone}" in notice["data-template"]
+    assert notice["data-template"] == "This is at night in your time zone: {when}."
 
     scripts = [s for s in soup.find_all("script") if s.get("src", "").endswith("local-time.js")]
     assert len(scripts) == 1
@@ -236,10 +239,10 @@ def test_agenda_items_show_the_viewer_time(client_for, member, make_event):
     times = viewer.find_all("time")
     # 09:30 in Paris (CEST) is 07:30 UTC, 19:30 in Auckland the same day.
     assert [t["datetime"] for t in times] == ["2027-06-14T07:30:00Z", "2027-06-14T08:00:00Z"]
-    assert [t.get_text(strip=True) for t in times] == ["7:30 p.m.", "8 p.m."]
-    assert "Your time (Pacific/Auckland)" in viewer.get_text(" ", strip=True)
+    assert [t.get_text(strip=True) for t in times] == ["19:30", "20:00"]
+    assert text_of(viewer) == "Your time: 19:30–20:00 · Auckland (UTC+12)"
     note = soup.select_one(".event-agenda__zone").get_text(" ", strip=True)
-    assert "Europe/Paris" in note and "your time" in note
+    assert "time zone, Paris (UTC+2)." in note and "your time" in note
 
 
 # --- listings ----------------------------------------------------------------------------
@@ -270,12 +273,14 @@ def test_index_cards_show_the_viewer_zone_and_night_notice(client_for, member, m
     }
     night_card, day_card = cards["Sample night"], cards["Sample day"]
     start = viewer_times(night_card)[0]
-    assert start["datetime"] == "2027-06-14T11:00:00Z" and "11 p.m." in start.get_text()
+    assert start["datetime"] == "2027-06-14T11:00:00Z"
+    assert start.get_text() == "Monday, June 14, 2027, 23:00"
     assert night_card.select_one(".night-notice").get_text(strip=True) == (
-        "This is at night in your time zone (23:00–01:00, Pacific/Auckland)."
+        "This is at night in your time zone: 23:00–01:00 · Auckland (UTC+12)."
     )
     assert not day_card.select(".night-notice")
-    assert "June 14, 2027" in viewer_times(day_card)[0].get_text()  # 09:00 UTC = 21:00 NZST
+    # 09:00 UTC = 21:00 NZST
+    assert viewer_times(day_card)[0].get_text() == "Monday, June 14, 2027, 21:00"
 
 
 def test_index_prepares_cards_for_visitors(client, make_event):
@@ -301,10 +306,11 @@ def test_my_events_rows_show_both_zones(client_for, member, make_event):
     Registration.objects.create(event=event, user=member, status="confirmed")
     soup = soup_of(get(client_for(member), "/me/events/", limit=18))
     row = soup.select_one("li.my-event")
-    assert "11 p.m." in viewer_times(row)[0].get_text()
+    assert viewer_times(row)[0].get_text() == "Monday, June 14, 2027, 23:00"
     assert "night" in row.select_one(".night-notice").get_text()
     help_text = soup.select_one("main .field__help")
-    assert "Pacific/Auckland" in help_text.get_text()
+    assert "shown in Auckland (UTC+" in help_text.get_text()
+    assert "Pacific/Auckland" not in help_text.get_text()
     assert help_text.find("a")["href"] == "/me/preferences/"
 
 
@@ -340,8 +346,10 @@ def test_home_section_shows_the_viewer_time(client_for, member, make_event):
             soup = soup_of(get(client_for(member), "/"))
     section = soup.select_one("section.home-section--events")
     viewer = section.select_one("p.event-time--viewer")
-    assert "Your time (Pacific/Auckland)" in viewer.get_text(" ", strip=True)
-    assert "11 p.m." in viewer.get_text(" ", strip=True)
+    assert text_of(viewer) == (
+        "Your time: Monday, June 14, 2027, 23:00 – Tuesday, June 15, 2027, 01:00"
+        " · Auckland (UTC+12)"
+    )
     assert section.select_one(".night-notice")["role"] == "note"
     assert section.find("script", src=re.compile(r"local-time\.js$"))["nonce"]
 
@@ -435,4 +443,47 @@ def test_tags_without_a_request_fall_back_to_utc(make_event):
     )
     soup = BeautifulSoup(html, "html5lib")
     assert soup.select_one("time[data-local-time]")["datetime"] == "2027-06-14T09:00:00Z"
-    assert soup.select_one("[data-local-label]").get_text(strip=True) == "Your time (UTC)"
+    assert soup.select_one("[data-local-zone]").get_text(strip=True) == "UTC"
+
+
+# --- one shape on every page, no double punctuation ----------------------------------------
+
+OLD_SHAPES = re.compile(r"\b[ap]\.m\.|\bnoon\b|\bmidnight\b|GMT|UTC[+-]\d{2}:\d{2}|\.\.")
+RAW_ZONE = re.compile(r"\b(?:Africa|America|Asia|Atlantic|Australia|Europe|Indian|Pacific)/")
+
+
+def test_pages_write_no_old_shapes_nor_raw_zone_ids(client_for, member, make_event):
+    from events import tokens
+
+    set_zone(member, "America/Argentina/Buenos_Aires")
+    opens = timezone.now() + dt.timedelta(days=2)
+    event = make_event(time_zone="Asia/Kolkata", registration_opens=opens)
+    Registration.objects.create(
+        event=make_event(title="Sample mine"), user=member, status="confirmed"
+    )
+    tokens.issue(member)
+    client = client_for(member)
+    for url in (event.url, event.get_parent().url, "/me/events/", "/me/calendar/"):
+        main = soup_of(get(client, url, limit=40)).find("main")
+        text = text_of(main)
+        assert not OLD_SHAPES.search(text), (url, OLD_SHAPES.search(text), text)
+        assert not RAW_ZONE.search(text), (url, text)
+    panel = text_of(soup_of(client.get(event.url)).select_one("[data-registration-status]"))
+    assert "Registration opens on " in panel and "· Buenos Aires (UTC\N{MINUS SIGN}3)." in panel
+
+
+def test_email_times_have_the_page_shape_in_the_language_rendered(make_event, member):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from events.emails import build_context
+
+    set_zone(member, "Pacific/Auckland")
+    member.refresh_from_db()
+    event = make_event(start_date=JUNE_14, end_date=JUNE_14)
+    registration = Registration.objects.create(event=event, user=member, status="confirmed")
+    context = build_context(registration, "confirmed")
+    with translation.override("fr"):
+        text = render_to_string("events/email/_details.txt", context)
+    assert "lundi 14 juin 2027, 09:00–12:00 · Paris (UTC+2)" in text, text
+    assert "lundi 14 juin 2027, 19:00–22:00 · Auckland (UTC+12)" in text, text
