@@ -85,6 +85,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Wagtail's database search backend declares SearchVectorField and GinIndex on
+    # PostgreSQL; the app is inert on SQLite (its connection hook returns early for other
+    # vendors), so it is installed everywhere and every engine runs the same app list.
+    "django.contrib.postgres",
 ]
 
 MIDDLEWARE = [
