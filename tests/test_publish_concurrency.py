@@ -39,7 +39,11 @@ def form_data(client, url):
     """What the admin's page form would send, read from the form Wagtail renders."""
     response = client.get(url)
     assert response.status_code == 200
-    form = BeautifulSoup(response.content, "html5lib").find("form", id="page-edit-form")
+    return parse_form(response.content)
+
+
+def parse_form(html):
+    form = BeautifulSoup(html, "html5lib").find("form", id="page-edit-form")
     data = {}
     for field in form.find_all(["input", "textarea", "select"]):
         name = field.get("name")
