@@ -283,8 +283,10 @@ def _ensure_home(report: Report, *, rebuild: bool) -> tuple[HomePage, bool]:
     home = _find_home()
     if home is not None:
         _point_default_site_at(home)
-        report.note(_("page"), home.title, created=rebuild)
-        return home, rebuild
+        # The empty home page a fresh migrate creates has never been edited: fill it in.
+        fill = rebuild or (home.latest_revision_id is None and home.numchild == 0)
+        report.note(_("page"), home.title, created=fill)
+        return home, fill
     root = Page.get_first_root_node()
     welcome = root.get_children().filter(slug=HOME_SLUG).first()
     if welcome is not None:

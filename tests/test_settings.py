@@ -246,3 +246,79 @@ def test_env_example_is_a_valid_env_file_with_a_comment_for_each_variable():
     assert "DJANGO_SECRET_KEY" in seen
     # A real secret must never be committed: the example value is a visible placeholder.
     assert len(seen["DJANGO_SECRET_KEY"]) < 50 or "change" in seen["DJANGO_SECRET_KEY"]
+
+
+# --- SQLite for the first run ---------------------------------------------------------------
+
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
+
+
+@pytest.mark.parametrize(
+    "database_url",
+    [None, "sqlite:////tmp/rai-sample/db.sqlite3"],
+    ids=["default under var/", "from DATABASE_URL"],
+)
+def test_dev_sqlite_uses_wal_a_busy_timeout_and_immediate_transactions(database_url):
+    values = settings_values(
+        "DATABASES", DJANGO_SETTINGS_MODULE="community.settings.dev", DATABASE_URL=database_url
+    )
+    db = values["DATABASES"]["default"]
+    assert db["ENGINE"] == "django.db.backends.sqlite3"
+    assert db["OPTIONS"] == SQLITE_OPTIONS
+
+
+def test_an_option_in_the_sqlite_url_wins_over_the_default():
+    values = settings_values(
+        "DATABASES",
+        DJANGO_SETTINGS_MODULE="community.settings.dev",
+        DATABASE_URL="sqlite:////tmp/rai-sample/db.sqlite3?timeout=5",
+    )
+    assert values["DATABASES"]["default"]["OPTIONS"] == {**SQLITE_OPTIONS, "timeout": 5}
+
+
+def test_postgresql_gets_no_sqlite_options():
+    values = settings_values(
+        "DATABASES", DATABASE_URL="postgres://sample:secret@db.internal:5432/rai_community"
+    )
+    assert "transaction_mode" not in values["DATABASES"]["default"].get("OPTIONS", {})
+
+
+def test_in_memory_test_database_stays_plain():
+    values = settings_values(
+        "DATABASES", DJANGO_SETTINGS_MODULE="community.settings.test", DATABASE_URL=None
+    )
+    assert values["DATABASES"]["default"] == {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": ":memory:",
+    }
+
+
+def test_sqlite_options_open_a_working_wal_database(tmp_path):
+    """Django accepts the options and the file really switches to WAL."""
+    script = (
+        "import django; django.setup();"
+        "from django.db import connection;"
+        "c = connection.cursor();"
+        "print(c.execute('PRAGMA journal_mode').fetchone()[0], connection.transaction_mode)"
+    )
+    result = run(
+        ["-c", script],
+        DJANGO_SETTINGS_MODULE="community.settings.dev",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["wal", "IMMEDIATE"]
+
+
+@pytest.mark.parametrize(
+    "module", [PRODUCTION, "community.settings.dev", "community.settings.test"]
+)
+def test_page_write_serialiser_is_the_last_middleware(module):
+    # It calls the admin views itself: any middleware after it would lose its process_view.
+    values = settings_values("MIDDLEWARE", DJANGO_SETTINGS_MODULE=module)
+    assert values["MIDDLEWARE"][-1] == "community.page_writes.SerializePageWritesMiddleware"
+    assert "django.middleware.csrf.CsrfViewMiddleware" in values["MIDDLEWARE"]

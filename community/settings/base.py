@@ -85,6 +85,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Wagtail's database search backend declares SearchVectorField and GinIndex on
+    # PostgreSQL; the app is inert on SQLite (its connection hook returns early for other
+    # vendors), so it is installed everywhere and every engine runs the same app list.
+    "django.contrib.postgres",
 ]
 
 MIDDLEWARE = [
@@ -103,6 +107,8 @@ MIDDLEWARE = [
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "community.middleware.RequireMFAForPrivilegedRolesMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last on purpose: it calls the admin's page-writing views itself (see its docstring).
+    "community.page_writes.SerializePageWritesMiddleware",
 ]
 
 ROOT_URLCONF = "community.urls"
@@ -128,8 +134,34 @@ TEMPLATES = [
     },
 ]
 
+# SQLite serves the first run (`make run`) on one machine, where the threaded dev server still
+# answers several requests at once (the admin loads its icon sprite, translations and page data
+# in parallel, and each signed-in request writes its session activity). Without these options
+# one of them fails with "database is locked":
+# - WAL lets readers go on while one connection writes (the default journal blocks them);
+#   synchronous=NORMAL is the setting WAL is meant to run with: a power cut may lose the last
+#   commits, never corrupt the file.
+# - timeout: wait up to 20 s for another connection's write lock instead of failing at once.
+# - IMMEDIATE: a transaction takes the write lock when it begins. A deferred one that read
+#   first cannot wait for the lock later (SQLite refuses at once, whatever the timeout), which
+#   is how most of those errors arise.
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
+
+
+def database_from_url(url, **kwargs):
+    """dj_database_url's parse, with SQLITE_OPTIONS for any SQLite URL (the default too)."""
+    database = dj_database_url.parse(url, **kwargs)
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database["OPTIONS"] = {**SQLITE_OPTIONS, **database.get("OPTIONS", {})}
+    return database
+
+
 DATABASES = {
-    "default": dj_database_url.parse(
+    "default": database_from_url(
         env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
     )

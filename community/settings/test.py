@@ -2,17 +2,19 @@
 
 import os
 
-import dj_database_url
-
 from .base import *  # noqa: F403
+from .base import database_from_url
 
 DEBUG = False
 SECRET_KEY = "test-only-key-not-secret"  # noqa: S105
 ALLOWED_HOSTS = ["*"]
 
 if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
+    DATABASES = {"default": database_from_url(os.environ["DATABASE_URL"])}
 else:
+    # No SQLITE_OPTIONS here: WAL means nothing for a database in memory, and the live server's
+    # threads share this one through SQLite's shared cache, where table locks are not waited
+    # for and BEGIN IMMEDIATE would only add failures.
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

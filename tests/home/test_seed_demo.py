@@ -103,9 +103,31 @@ def snapshot():
     return pages, fields, members, domains
 
 
+def wagtail_welcome_page(title="Welcome to your new Wagtail site!"):
+    """Put back the placeholder Wagtail's initial migration creates, as on an older database."""
+    root = Page.get_first_root_node()
+    root.get_children().delete()
+    root.refresh_from_db()
+    welcome = root.add_child(instance=Page(title=title, slug="home"))
+    Site.objects.update_or_create(is_default_site=True, defaults={"root_page": welcome})
+    return welcome
+
+
+def test_fills_the_empty_home_page_a_fresh_migrate_creates():
+    empty = HomePage.objects.get()
+    assert empty.latest_revision_id is None  # what home's data migration leaves
+
+    seed()
+
+    home = HomePage.objects.get()
+    assert home.pk == empty.pk
+    assert home.latest_revision_id is not None
+    assert home.hero_cta_page is not None
+    assert Site.objects.get(is_default_site=True).root_page_id == home.pk
+
+
 def test_replaces_the_wagtail_welcome_page_with_the_home_page():
-    welcome = Page.objects.get(depth=2)
-    assert welcome.specific_class is Page  # what Wagtail's initial migration leaves
+    welcome = wagtail_welcome_page()
 
     seed()
 
@@ -385,12 +407,11 @@ def test_refuses_under_production_settings_and_writes_nothing(settings):
 
     assert counts() == before
     assert OutboundEmail.objects.count() == emails_before
-    assert not HomePage.objects.exists()
+    assert HomePage.objects.get().latest_revision_id is None
 
 
 def test_refuses_to_replace_a_page_that_is_not_the_welcome_page():
-    welcome = Page.objects.get(depth=2)
-    welcome.title = "Someone's real home page"
+    welcome = wagtail_welcome_page(title="Someone's real home page")
     welcome.save_revision().publish()
     before = counts()
 
