@@ -11,7 +11,7 @@ def sync(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("home", "0001_initial"),
+        ("home", "0002_create_home_page"),
         ("wagtailcore", "0098_apitoken"),
     ]
 
