@@ -106,11 +106,16 @@ def membership(request):
 
 
 def admin_login_redirect(request):
-    target = reverse("account_login")
     next_url = request.GET.get("next", "")
-    if next_url and url_has_allowed_host_and_scheme(
+    if not url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
+        next_url = ""
+    if request.user.is_authenticated:
+        # Already signed in: straight on; the admin's own gates answer from there.
+        return redirect(next_url or "wagtailadmin_home")
+    target = reverse("account_login")
+    if next_url:
         target = f"{target}?{urlencode({'next': next_url})}"
     return redirect(target)
 
