@@ -128,6 +128,13 @@ class MembershipIndexView(IndexView):
             )
         )
 
+    def get_page_subtitle(self):
+        # The queue opens filtered; the header says on what, so nobody takes it for everyone.
+        if self.filters is not None and self.filters.is_valid():
+            state = self.filters.form.cleaned_data.get("state")
+            return dict(self.filters.filters["state"].extra["choices"]).get(state, "")
+        return ""
+
     def order_queryset(self, queryset):
         if self.is_explicitly_ordered and self.ordering:
             return queryset.order_by(self.ordering, "pk")

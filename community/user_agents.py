@@ -14,7 +14,7 @@ _BROWSERS = (
     (re.compile(r"\bOPR/|\bOpera\b"), "Opera"),
     (re.compile(r"\bSamsungBrowser/"), "Samsung Internet"),
     (re.compile(r"\bFirefox/|\bFxiOS/"), "Firefox"),
-    (re.compile(r"\bChrom(?:e|ium)/|\bCriOS/"), "Chrome"),
+    (re.compile(r"\b(?:Headless)?Chrom(?:e|ium)/|\bCriOS/"), "Chrome"),
     (re.compile(r"\bVersion/[\d.]+.*\bSafari/"), "Safari"),
 )
 _SYSTEMS = (

@@ -209,6 +209,11 @@ def test_sign_in_lands_on_next_else_on_the_dashboard(member):
             "Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
             "Safari on iPad",
         ),
+        (
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "HeadlessChrome/131.0.0.0 Safari/537.36",
+            "Chrome on Linux",
+        ),
         ("curl/8.5.0", "Unknown browser"),
         ("", "Unknown browser"),
     ],
@@ -224,8 +229,10 @@ def test_sessions_page_names_devices_in_words_not_raw_user_agents():
     for client in (laptop, phone):
         client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
     soup = assert_site_page(soup_of(laptop.get(reverse("usersessions_list"))))
-    devices = [td.get_text(" ", strip=True) for td in soup.select("td[data-device]")]
-    assert sorted(devices) == ["Chrome on Windows This browser", "Firefox on iPhone"]
+    devices = [span.get_text(strip=True) for span in soup.select("[data-device]")]
+    assert sorted(devices) == ["Chrome on Windows", "Firefox on iPhone"]
+    current = soup.select_one("tr[aria-current=true] [data-device]").get_text(strip=True)
+    assert current == "Chrome on Windows"
     assert "AppleWebKit" not in soup.get_text()
 
 
