@@ -35,6 +35,14 @@ def no_admin_access(request):
     return TemplateResponse(request, "community/no_admin_access.html", status=403).render()
 
 
+def _admin_admits(user) -> bool:
+    """Whether Wagtail's admin lets ``user`` in at all. Only when it would not does this
+    middleware answer in its place (Wagtail's own answer is the sign-in loop). Wagtail's
+    permission is honoured beside the policy so that a hand-granted ``access_admin`` reaches
+    the admin, where each screen still asks the access policy."""
+    return access.can(user, "access_admin") or user.has_perm("wagtailadmin.access_admin")
+
+
 class RequireMFAForPrivilegedRolesMiddleware:
     """Staff only in the admin, MFA for privileged roles, and no sign-in loops (see above)."""
 
@@ -50,14 +58,15 @@ class RequireMFAForPrivilegedRolesMiddleware:
         if path.startswith(PROTECTED_PREFIXES) and request.user.is_authenticated:
             # Who may use the admin at all comes first: a moderator without MFA is not sent
             # to set it up for a place their role cannot open anyway.
-            if path.startswith(ADMIN_PREFIX) and not access.can(request.user, "access_admin"):
+            if path.startswith(ADMIN_PREFIX) and not _admin_admits(request.user):
                 return no_admin_access(request)
             if access.is_privileged(request.user) and not is_mfa_enabled(request.user):
                 messages.warning(
                     request,
                     _("Your role requires two-step verification. Set it up to continue."),
                 )
-                remember_destination(request, request.get_full_path())
+                if request.method == "GET":
+                    remember_destination(request, request.get_full_path())
                 return redirect("mfa_activate_totp")
         return None
 

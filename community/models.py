@@ -137,7 +137,7 @@ class Membership(models.Model):
     @property
     def display_name(self):
         # Never the username: the site generated it and the person never saw it.
-        return self.full_name or self.user.email
+        return self.full_name or self.user.email or self.user.get_username()
 
     @property
     def has_applied(self):
