@@ -56,20 +56,36 @@ class DenyActionsPolicy(ModelPermissionPolicy):
         return super().users_with_any_permission(allowed)
 
 
-def can_approve(membership: Membership) -> bool:
-    return membership.has_applied and not membership.is_verified
-
-
-def can_reject(membership: Membership) -> bool:
-    return membership.has_applied and membership.status != Membership.Status.REJECTED
-
-
 # --- Listing ------------------------------------------------------------------------------
 
 
+STATE_ALL = "all"
+STATE_DEFAULT = Membership.State.PENDING
+
+
+class StateFilter(django_filters.ChoiceFilter):
+    """Membership state, as the queue reads it; "all" turns the filter off."""
+
+    def filter(self, qs, value):
+        if not value or value == STATE_ALL:
+            return qs
+        return qs.in_state(value)
+
+
 class MembershipFilterSet(WagtailFilterSet):
-    status = django_filters.ChoiceFilter(
-        label=gettext_lazy("Status"), choices=Membership.Status.choices
+    state = StateFilter(
+        label=gettext_lazy("State"),
+        choices=[
+            (STATE_DEFAULT, gettext_lazy("Awaiting a decision")),
+            *[
+                (value, label)
+                for value, label in Membership.State.choices
+                if value != STATE_DEFAULT
+            ],
+            (STATE_ALL, gettext_lazy("All memberships")),
+        ],
+        empty_label=None,
+        initial=STATE_DEFAULT,
     )
     kind = django_filters.ChoiceFilter(label=gettext_lazy("Kind"), choices=Membership.Kind.choices)
     organisation_type = django_filters.ChoiceFilter(
@@ -79,11 +95,18 @@ class MembershipFilterSet(WagtailFilterSet):
 
     class Meta:
         model = Membership
-        fields = ["status", "kind", "organisation_type", "country"]
+        fields = ["state", "kind", "organisation_type", "country"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        # The queue opens on what needs a decision; the other states are one choice away.
+        if data is not None and not data.get("state"):
+            data = data.copy()
+            data["state"] = STATE_DEFAULT
+        super().__init__(data, *args, **kwargs)
 
 
 class MembershipIndexView(IndexView):
-    """The vetting queue: applications waiting for a decision first, oldest first."""
+    """The vetting queue: by default only applications awaiting a decision, oldest first."""
 
     page_title = gettext_lazy("Membership vetting")
     approve_url_name = None
@@ -104,6 +127,13 @@ class MembershipIndexView(IndexView):
                 )
             )
         )
+
+    def get_page_subtitle(self):
+        # The queue opens filtered; the header says on what, so nobody takes it for everyone.
+        if self.filters is not None and self.filters.is_valid():
+            state = self.filters.form.cleaned_data.get("state")
+            return dict(self.filters.filters["state"].extra["choices"]).get(state, "")
+        return ""
 
     def order_queryset(self, queryset):
         if self.is_explicitly_ordered and self.ordering:
@@ -136,7 +166,7 @@ class MembershipIndexView(IndexView):
                 sort_key="organisation_type",
             ),
             Column("country", label=_("Country"), accessor="country.name", sort_key="country"),
-            Column("status", label=_("Status"), accessor="get_status_display", sort_key="status"),
+            Column("state", label=_("State"), accessor="get_state_display", sort_key="status"),
             DateColumn("applied_at", label=_("Applied at"), sort_key="applied_at"),
         ]
 
@@ -144,7 +174,7 @@ class MembershipIndexView(IndexView):
         buttons = super().get_list_more_buttons(instance)
         if not self.user_has_permission("change"):
             return buttons
-        if can_approve(instance):
+        if services.may_approve(instance):
             buttons.append(
                 ListingButton(
                     _("Approve"),
@@ -154,7 +184,7 @@ class MembershipIndexView(IndexView):
                     priority=1,
                 )
             )
-        if can_reject(instance):
+        if services.may_reject(instance):
             buttons.append(
                 ListingButton(
                     _("Reject"),
@@ -188,7 +218,7 @@ class MembershipInspectView(InspectView):
         buttons = []
         if not self.user_has_permission("change"):
             return buttons
-        if can_approve(self.object):
+        if services.may_approve(self.object):
             buttons.append(
                 HeaderButton(
                     _("Approve"),
@@ -197,7 +227,7 @@ class MembershipInspectView(InspectView):
                     priority=10,
                 )
             )
-        if can_reject(self.object):
+        if services.may_reject(self.object):
             buttons.append(
                 HeaderButton(
                     _("Reject"),
@@ -296,14 +326,23 @@ class VettingActionView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Templ
         messages.error(self.request, message)
         return self.back_to_queue()
 
+    #: The service's own predicate for this decision (``services.may_approve`` …).
+    allowed = None
+
+    def get(self, request, *args, **kwargs):
+        # A stale link to a decision already taken says so instead of offering a form.
+        if not self.allowed(self.object):
+            return self.refuse(services.refusal(self.object))
+        return super().get(request, *args, **kwargs)
+
 
 class ApproveView(VettingActionView):
     template_name = "community/admin/approve.html"
     page_title = gettext_lazy("Approve application")
 
+    allowed = staticmethod(services.may_approve)
+
     def post(self, request, *args, **kwargs):
-        if not self.object.has_applied:
-            return self.refuse(_("This person has not applied for membership yet."))
         try:
             membership = services.approve(self.object, by=request.user)
         except services.VettingError as exc:
@@ -320,6 +359,8 @@ class RejectView(VettingActionView):
     template_name = "community/admin/reject.html"
     page_title = gettext_lazy("Reject application")
 
+    allowed = staticmethod(services.may_reject)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.setdefault("form", RejectForm())
@@ -330,8 +371,6 @@ class RejectView(VettingActionView):
         if not form.is_valid():
             messages.error(request, _("Give the reason the applicant will read."))
             return self.render_to_response(self.get_context_data(form=form), status=400)
-        if not self.object.has_applied:
-            return self.refuse(_("This person has not applied for membership yet."))
         try:
             membership = services.reject(
                 self.object, by=request.user, reason=form.cleaned_data["reason"]

@@ -1,36 +1,90 @@
-"""Editors, moderators and administrators reach their tools only with MFA turned on."""
+"""Gates in front of the admin: staff only, and with MFA for every privileged role.
+
+Also the one place that keeps a signed-in person out of sign-in loops: any page that answers a
+signed-in person with "go and sign in" (Wagtail's admin, a Wagtail page restricted to groups)
+would send them to the sign-in page, which sends a signed-in person straight back.
+"""
+
+from urllib.parse import urlparse
 
 from django.conf import settings
 from django.contrib import messages
+from django.http import Http404
 from django.middleware import csp
-from django.shortcuts import redirect
+from django.shortcuts import redirect, resolve_url
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
 
 from allauth.mfa.utils import is_mfa_enabled
 
 from . import access
+from .accounts import remember_destination
 
-PROTECTED_PREFIXES = ("/admin/", "/django-admin/", "/moderation/")
+ADMIN_PREFIX = "/admin/"
+PROTECTED_PREFIXES = (ADMIN_PREFIX, "/django-admin/", "/moderation/")
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+def no_admin_access(request):
+    """The admin's answer to a signed-in person who is not lab staff: a page, not a loop.
+
+    403 rather than the policy's 404: every Wagtail site has an admin at /admin/, so saying
+    it exists hides nothing, and "your account has no access" is what the person needs.
+    """
+    return TemplateResponse(request, "community/no_admin_access.html", status=403).render()
+
+
+def _admin_admits(user) -> bool:
+    """Whether Wagtail's admin lets ``user`` in at all. Only when it would not does this
+    middleware answer in its place (Wagtail's own answer is the sign-in loop). Wagtail's
+    permission is honoured beside the policy so that a hand-granted ``access_admin`` reaches
+    the admin, where each screen still asks the access policy."""
+    return access.can(user, "access_admin") or user.has_perm("wagtailadmin.access_admin")
 
 
 class RequireMFAForPrivilegedRolesMiddleware:
+    """Staff only in the admin, MFA for privileged roles, and no sign-in loops (see above)."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        response = self.gate(request) or self.get_response(request)
+        return self.never_back_to_login(request, response)
+
+    def gate(self, request):
         path = request.path_info
+        if path.startswith(PROTECTED_PREFIXES) and request.user.is_authenticated:
+            # Who may use the admin at all comes first: a moderator without MFA is not sent
+            # to set it up for a place their role cannot open anyway.
+            if path.startswith(ADMIN_PREFIX) and not _admin_admits(request.user):
+                return no_admin_access(request)
+            if access.is_privileged(request.user) and not is_mfa_enabled(request.user):
+                messages.warning(
+                    request,
+                    _("Your role requires two-step verification. Set it up to continue."),
+                )
+                if request.method == "GET":
+                    remember_destination(request, request.get_full_path())
+                return redirect("mfa_activate_totp")
+        return None
+
+    @staticmethod
+    def never_back_to_login(request, response):
+        """A signed-in person sent to the sign-in page gets "not found" instead (the policy's
+        answer for content they may not open), so no redirect cycles through the login page."""
         if (
-            path.startswith(PROTECTED_PREFIXES)
+            response.status_code in _REDIRECTS
+            and getattr(request, "user", None) is not None
             and request.user.is_authenticated
-            and access.is_privileged(request.user)
-            and not is_mfa_enabled(request.user)
+            and urlparse(response.get("Location", "")).path == resolve_url(settings.LOGIN_URL)
+            and request.path_info != resolve_url(settings.LOGIN_URL)
         ):
-            messages.warning(
-                request,
-                _("Your role requires two-factor authentication. Set it up to continue."),
-            )
-            return redirect("mfa_activate_totp")
-        return self.get_response(request)
+            if request.path_info.startswith(ADMIN_PREFIX):
+                return no_admin_access(request)
+            return page_not_found(request, Http404())
+        return response
 
 
 class ContentSecurityPolicyMiddleware(csp.ContentSecurityPolicyMiddleware):

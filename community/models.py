@@ -14,6 +14,29 @@ from wagtail.search import index
 from django_countries.fields import CountryField
 
 
+class MembershipQuerySet(models.QuerySet):
+    def awaiting_decision(self):
+        """Applications the lab's editors have still to decide: the vetting queue."""
+        return self.filter(Membership.AWAITING_DECISION)
+
+    def in_state(self, state: str):
+        """Memberships in one of :class:`Membership.State`, as :attr:`Membership.state` says."""
+        now = timezone.now()
+        live = models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        S = Membership.Status
+        if state == Membership.State.NOT_APPLIED:
+            return self.filter(status=S.PENDING, applied_at__isnull=True)
+        if state == Membership.State.PENDING:
+            return self.awaiting_decision()
+        if state == Membership.State.VERIFIED:
+            return self.filter(models.Q(status=S.VERIFIED) & live)
+        if state == Membership.State.EXPIRED:
+            return self.filter(
+                models.Q(status=S.EXPIRED) | models.Q(status=S.VERIFIED, expires_at__lte=now)
+            )
+        return self.filter(status=state)
+
+
 class Membership(models.Model):
     """One per user: who they are, and whether the lab has vetted them."""
 
@@ -23,6 +46,22 @@ class Membership(models.Model):
         REJECTED = "rejected", _("Rejected")
         SUSPENDED = "suspended", _("Suspended")
         EXPIRED = "expired", _("Expired")
+
+    class State(models.TextChoices):
+        """What the membership is, as its holder and the editors read it: the status, plus
+        "not applied yet" for an account that never sent an application, and "expired" for a
+        verified membership past its date before the daily job marks it."""
+
+        NOT_APPLIED = "not_applied", _("Not applied yet")
+        PENDING = "pending", _("Pending review")
+        VERIFIED = "verified", _("Verified")
+        REJECTED = "rejected", _("Rejected")
+        SUSPENDED = "suspended", _("Suspended")
+        EXPIRED = "expired", _("Expired")
+
+    # The one definition of "awaiting a decision", for querysets; is_awaiting_decision is the
+    # same rule for one object.
+    AWAITING_DECISION = models.Q(status=Status.PENDING, applied_at__isnull=False)
 
     class Kind(models.TextChoices):
         LAW_ENFORCEMENT = "law_enforcement", _("Law enforcement")
@@ -84,6 +123,8 @@ class Membership(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    objects = MembershipQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
@@ -95,11 +136,27 @@ class Membership(models.Model):
 
     @property
     def display_name(self):
-        return self.full_name or self.user.get_username()
+        # Never the username: the site generated it and the person never saw it.
+        return self.full_name or self.user.email or self.user.get_username()
 
     @property
     def has_applied(self):
         return self.applied_at is not None
+
+    @property
+    def is_awaiting_decision(self):
+        return self.status == self.Status.PENDING and self.has_applied
+
+    @property
+    def state(self) -> str:
+        if self.status == self.Status.PENDING and not self.has_applied:
+            return self.State.NOT_APPLIED
+        if self.status == self.Status.VERIFIED and not self.is_verified:
+            return self.State.EXPIRED
+        return self.State(self.status)
+
+    def get_state_display(self) -> str:
+        return self.State(self.state).label
 
     @property
     def is_verified(self):

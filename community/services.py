@@ -19,6 +19,23 @@ class VettingError(Exception):
     """A vetting action that does not apply to the membership's current state."""
 
 
+# --- Decisions: one predicate each, asked by the services below and by the vetting queue's
+# buttons, so the admin never offers an action the service would refuse.
+
+
+def may_approve(membership: Membership) -> bool:
+    """An application awaiting a decision, or one rejected earlier that an editor reverses."""
+    return membership.has_applied and membership.status in (
+        Membership.Status.PENDING,
+        Membership.Status.REJECTED,
+    )
+
+
+def may_reject(membership: Membership) -> bool:
+    """Only an application awaiting a decision. A verified member is suspended, not rejected."""
+    return membership.is_awaiting_decision
+
+
 def membership_for(user) -> Membership:
     membership, _ = Membership.objects.get_or_create(user=user)
     return membership
@@ -152,13 +169,29 @@ def _verify(membership, *, by, now, auto_domain=""):
     )
 
 
+def refusal(membership: Membership) -> str:
+    """Why no decision can be taken on this membership now, in the editor's words."""
+    state = membership.state
+    if state == Membership.State.NOT_APPLIED:
+        return _("This person has not applied for membership yet.")
+    if state == Membership.State.VERIFIED:
+        return _("This membership is already verified.")
+    if state == Membership.State.REJECTED:
+        return _("This application is already rejected.")
+    if state == Membership.State.SUSPENDED:
+        return _("This membership is suspended; it is not awaiting a decision.")
+    if state == Membership.State.EXPIRED:
+        return _("This membership has expired; the member must re-confirm their details first.")
+    return _("This application is not awaiting a decision.")
+
+
 @transaction.atomic
 def approve(membership: Membership, *, by) -> Membership:
     if not access.can(by, "vet_members"):
         raise PermissionError("Only editors vet members.")
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
-    if membership.status == Membership.Status.VERIFIED and membership.is_verified:
-        raise VettingError(_("This membership is already verified."))
+    if not may_approve(membership):
+        raise VettingError(refusal(membership))
     _verify(membership, by=by, now=timezone.now())
     return membership
 
@@ -171,8 +204,8 @@ def reject(membership: Membership, *, by, reason: str) -> Membership:
     if not reason:
         raise VettingError(_("A reason is required to reject an application."))
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
-    if membership.status == Membership.Status.REJECTED:
-        raise VettingError(_("This application is already rejected."))
+    if not may_reject(membership):
+        raise VettingError(refusal(membership))
     now = timezone.now()
     membership.status = Membership.Status.REJECTED
     membership.decision_reason = reason

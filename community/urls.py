@@ -15,6 +15,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),
     path("membership/", views.membership, name="membership"),
+    path("me/", views.my_account, name="my_account"),
     path("me/preferences/", preferences.preferences, name="preferences"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("events.urls")),

@@ -248,8 +248,9 @@ def test_member_pages_have_no_serious_violations(scanner, site, language):
     open_page, scan = scanner
     page = open_page(language)
     sign_in(page, member.email, PASSWORD)
-    page.wait_for_url(re.compile(r"/membership/"))
+    page.wait_for_url(re.compile(r"/me/$"))  # sign-in lands on "Your account"
     paths = [
+        "/me/",
         site["event"].url,  # with the registration form and its questions
         site["index"].url,  # with the audience filter members get
         "/me/events/",

@@ -62,7 +62,7 @@ def test_law_enforcement_member_registers_and_editor_exports(new_page, workshop)
     officer = make_member(kind=Membership.Kind.LAW_ENFORCEMENT, email="officer@example.net")
     member = new_page()
     sign_in(member, officer.email, PASSWORD)
-    member.wait_for_url(re.compile(r"/membership/"))
+    member.wait_for_url(re.compile(r"/me/$"))  # sign-in lands on "Your account"
 
     member.goto(workshop.url)
     panel = member.locator("[data-registration-status]")

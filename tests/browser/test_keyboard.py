@@ -192,7 +192,7 @@ def test_member_signs_in_and_registers_with_the_keyboard_only(keyboard_page, sit
     tab_to(page, lambda i: i["name"] == "password", "the password field")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/membership/"))
+    page.wait_for_url(re.compile(r"/me/$"))  # sign-in lands on "Your account"
 
     assert_skip_link_works(page, site["event"].url)
     seen = tab_through(page, site["event"].url)

@@ -58,11 +58,7 @@ def test_visitor_signs_up_is_verified_by_email_and_approved_by_an_editor(
     visitor.goto(link.replace("http://testserver", live_server.url))
     visitor.locator("main form button[type=submit]").first.click()
 
-    # Signs in and applies for membership.
-    visitor.goto("/accounts/login/")
-    visitor.fill("input[name=login]", address)
-    visitor.fill("input[name=password]", PASSWORD)
-    visitor.locator("form:has(input[name=password]) button[type=submit]").first.click()
+    # Confirming in the browser that signed up signs in and opens the application.
     visitor.wait_for_url(re.compile(r"/membership/"))
     visitor.fill("input[name=full_name]", "Sample Analyst")
     visitor.check("input[name=kind][value=law_enforcement]")

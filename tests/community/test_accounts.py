@@ -119,12 +119,46 @@ def test_signup_verify_then_login(client, mailoutbox, django_capture_on_commit_c
     assert response.status_code == 302
     address.refresh_from_db()
     assert address.verified
-    assert _logged_in_user_id(client) is None  # ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION is off
-
-    response = client.post(reverse("account_login"), {"login": email, "password": NEW_PASSWORD})
-    assert response.status_code == 302
-    assert response["Location"] == reverse("membership")
+    # Confirming in the browser that tried to sign in signs the person in
+    # (LOGIN_ON_EMAIL_CONFIRMATION) and lands on their dashboard, which offers to apply.
     assert _logged_in_user_id(client) == str(user.pk)
+    assert response["Location"] == reverse("my_account")
+
+
+def test_confirming_right_after_sign_up_signs_in_and_opens_the_application(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    email = "straight.through@example.org"
+    _signup(client, email, capture=django_capture_on_commit_callbacks)
+    confirm_prefix = reverse("account_confirm_email", args=["KEY"]).replace("KEY/", "")
+    link = next(link for link in _links(_parse(mailoutbox[0])) if confirm_prefix in link)
+    response = client.post(urlparse(link).path, follow=True)
+    assert _logged_in_user_id(client) == str(User.objects.get(email=email).pk)
+    assert response.request["PATH_INFO"] == reverse("membership")
+    assert response.status_code == 200
+    assert response.context["form"] is not None
+
+
+def test_confirming_in_another_browser_says_to_sign_in(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    email = "other.browser@example.org"
+    _signup(client, email, capture=django_capture_on_commit_callbacks)
+    parsed = _parse(mailoutbox[0])
+    confirm_prefix = reverse("account_confirm_email", args=["KEY"]).replace("KEY/", "")
+    confirm_path = urlparse(next(link for link in _links(parsed) if confirm_prefix in link)).path
+
+    other = Client()
+    response = other.post(confirm_path, follow=True)
+    assert EmailAddress.objects.get(email=email).verified
+    assert _logged_in_user_id(other) is None
+    # It lands on the sign-in form with a message saying the address is confirmed.
+    assert response.request["PATH_INFO"] == reverse("account_login")
+    messages = [str(m) for m in response.context["messages"]]
+    assert messages == [f"Your email address {email} is confirmed."]
+    response = other.post(reverse("account_login"), {"login": email, "password": NEW_PASSWORD})
+    assert response["Location"] == reverse("my_account")
+    assert _logged_in_user_id(other) == str(User.objects.get(email=email).pk)
 
 
 def test_confirmation_link_with_a_bad_key_confirms_nothing(client):
@@ -220,11 +254,11 @@ def test_login_without_csrf_token_is_refused():
 # --- Login --------------------------------------------------------------------------------
 
 
-def test_login_redirects_to_the_membership_page(client):
+def test_login_without_next_lands_on_the_account_dashboard(client):
     user = UserFactory()
     response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
     assert response.status_code == 302
-    assert response["Location"] == reverse("membership")
+    assert response["Location"] == reverse("my_account")
     assert _logged_in_user_id(client) == str(user.pk)
 
 

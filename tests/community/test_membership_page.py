@@ -158,3 +158,73 @@ def test_query_count_does_not_depend_on_the_number_of_members(client_for, pendin
             make_member()
 
     assert_queries_constant(fetch, grow)
+
+
+# --- The state says the truth ---------------------------------------------------------------
+
+
+def _state_card(soup):
+    cards = soup.select("[data-membership-state]")
+    assert len(cards) == 1
+    card = cards[0]
+    return card["data-membership-state"], card.select_one(".badge").get_text(strip=True), card
+
+
+def test_an_account_that_never_applied_reads_not_applied_yet_with_the_way_to_apply(
+    client_for, pending
+):
+    _response, soup = _get(_client(client_for, pending))
+    state, badge, card = _state_card(soup)
+    assert state == "not_applied"
+    assert badge == "Not applied yet"
+    assert "Pending review" not in soup.get_text()
+    link = card.find("a", href="#membership-form-heading")
+    assert link is not None and "Apply" in link.get_text()
+    assert soup.find(id="membership-form-heading") is not None
+    assert _application_form(soup) is not None
+
+
+@pytest.mark.parametrize(
+    ("status", "applied", "state", "badge"),
+    [
+        (Membership.Status.PENDING, True, "pending", "Pending review"),
+        (Membership.Status.VERIFIED, True, "verified", "Verified"),
+        (Membership.Status.REJECTED, True, "rejected", "Rejected"),
+        (Membership.Status.SUSPENDED, True, "suspended", "Suspended"),
+        (Membership.Status.EXPIRED, True, "expired", "Expired"),
+    ],
+)
+def test_each_state_has_its_own_label(client_for, status, applied, state, badge):
+    user = make_member(status=status)
+    _response, soup = _get(_client(client_for, user))
+    assert _state_card(soup)[:2] == (state, badge)
+
+
+def test_a_verified_membership_past_its_date_reads_expired(client_for):
+    from django.utils import timezone
+
+    user = make_member()
+    Membership.objects.filter(user=user).update(
+        expires_at=timezone.now() - timezone.timedelta(days=1)
+    )
+    _response, soup = _get(_client(client_for, user))
+    assert _state_card(soup)[:2] == ("expired", "Expired")
+
+
+def test_state_and_queryset_agree_for_every_state(db):
+    from django.utils import timezone
+
+    from tests.factories import UserFactory
+
+    UserFactory()
+    for status in Membership.Status.values:
+        make_member(status=status)
+    lapsed = make_member()
+    Membership.objects.filter(user=lapsed).update(expires_at=timezone.now())
+    for state in Membership.State.values:
+        by_query = set(Membership.objects.in_state(state).values_list("pk", flat=True))
+        by_object = {m.pk for m in Membership.objects.all() if m.state == state}
+        assert by_query == by_object, state
+        assert by_query, state
+    awaiting = {m.pk for m in Membership.objects.all() if m.is_awaiting_decision}
+    assert set(Membership.objects.awaiting_decision().values_list("pk", flat=True)) == awaiting

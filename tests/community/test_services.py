@@ -161,6 +161,56 @@ def test_only_editors_approve_or_reject(user_for_role):
     assert not OutboundEmail.objects.exists()
 
 
+def _never_applied():
+    return UserFactory().membership
+
+
+def _staff():
+    return make_member(staff_role="editor").membership
+
+
+@pytest.mark.parametrize(
+    ("build", "approve_ok", "reject_ok"),
+    [
+        (_never_applied, False, False),
+        (lambda: make_member(status=Membership.Status.PENDING).membership, True, True),
+        (lambda: make_member().membership, False, False),
+        (_staff, False, False),
+        (lambda: make_member(status=Membership.Status.REJECTED).membership, True, False),
+        (lambda: make_member(status=Membership.Status.SUSPENDED).membership, False, False),
+        (lambda: make_member(status=Membership.Status.EXPIRED).membership, False, False),
+    ],
+    ids=["not_applied", "pending", "verified", "staff", "rejected", "suspended", "expired"],
+)
+def test_decisions_follow_their_predicates_and_refusals_write_nothing(
+    editor, build, approve_ok, reject_ok
+):
+    membership = build()
+    assert services.may_approve(membership) is approve_ok
+    assert services.may_reject(membership) is reject_ok
+
+    def state():
+        m = Membership.objects.get(pk=membership.pk)
+        return (m.status, m.verified_by_id, m.verified_at, m.decision_reason, groups_of(m.user))
+
+    for decide, allowed in (
+        (lambda: services.reject(membership, by=editor, reason="Sample reason."), reject_ok),
+        (lambda: services.approve(membership, by=editor), approve_ok),
+    ):
+        if allowed:
+            continue
+        before, emails = state(), OutboundEmail.objects.count()
+        with pytest.raises(services.VettingError) as refused:
+            decide()
+        assert str(refused.value)
+        assert state() == before
+        assert OutboundEmail.objects.count() == emails
+    if reject_ok:
+        assert services.reject(membership, by=editor, reason="Sample.").status == "rejected"
+    if approve_ok:
+        assert services.approve(membership, by=editor).is_verified
+
+
 def test_only_administrators_set_staff_roles(editor, admin_user):
     target = make_member()
     with pytest.raises(PermissionError):

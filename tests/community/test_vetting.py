@@ -99,44 +99,109 @@ def test_menu_shows_vetting_screens_to_editors(editor_client):
         assert label in page
 
 
-def test_queue_lists_waiting_applications_first_oldest_first(editor, editor_client):
+def test_queue_shows_only_applications_awaiting_a_decision_oldest_first(editor, editor_client):
     now = timezone.now()
-    newer = applicant(full_name="Sample Newer", applied_at=now - timedelta(days=1))
+    applicant(full_name="Sample Newer", applied_at=now - timedelta(days=1))
     older = applicant(full_name="Sample Older", applied_at=now - timedelta(days=5))
-    decided = applicant(
+    applicant(
         status=Membership.Status.REJECTED,
         full_name="Sample Decided",
         applied_at=now - timedelta(days=30),
     )
-    never = UserFactory().membership  # an account that has not applied
+    UserFactory()  # an account that has not applied
+    make_member(kind=Membership.Kind.EXPERT)  # verified: decided already
 
-    names = [row["Name"] for row in rows(editor_client.get(QUEUE))]
-    assert names[:2] == ["Sample Older", "Sample Newer"]
-    assert names.index("Sample Decided") > 1
-    assert names[-1] == never.display_name
-    assert len(names) == Membership.objects.count()
+    listed = rows(editor_client.get(QUEUE))
+    # The editor fixture (verified staff) and every decided membership stay out of the queue.
+    assert [row["Name"] for row in listed] == ["Sample Older", "Sample Newer"]
+    assert {row["Name"] for row in listed} == {
+        m.display_name for m in Membership.objects.awaiting_decision()
+    }
+    older_row = listed[0]
+    assert older_row["Email"] == older.user.email
+    assert older_row["Kind"] == "Law enforcement"
+    assert older_row["Organisation type"] == "Police or law-enforcement agency"
+    assert older_row["Country"] == "Singapore"
+    assert older_row["State"] == "Pending review"
+    assert older_row["actions"] == ["Approve", "Reject"]
+    # The filter says what is shown: "Awaiting a decision" is the selected default.
+    soup = BeautifulSoup(editor_client.get(QUEUE).content, "html5lib")
+    selected = soup.select_one("[name=state] option[selected], input[name=state][checked]")
+    assert selected is not None and selected.get("value") == "pending"
 
-    listed = {row["Name"]: row for row in rows(editor_client.get(QUEUE))}
-    assert listed["Sample Older"]["Email"] == older.user.email
-    assert listed["Sample Older"]["Kind"] == "Law enforcement"
-    assert listed["Sample Older"]["Organisation type"] == "Police or law-enforcement agency"
-    assert listed["Sample Older"]["Country"] == "Singapore"
-    assert listed["Sample Older"]["Status"] == "Pending review"
-    assert listed["Sample Older"]["actions"] == ["Approve", "Reject"]
-    assert listed["Sample Decided"]["actions"] == ["Approve"]
-    assert listed[never.display_name]["actions"] == []
-    assert newer.pk != decided.pk
+
+def test_every_state_offers_only_the_decisions_the_service_accepts(editor, editor_client):
+    from community import services
+
+    memberships = {
+        "not_applied": UserFactory().membership,
+        "pending": applicant(full_name="Sample Waiting"),
+        "verified": Membership.objects.get(user=make_member()),
+        "staff": Membership.objects.get(user=editor),
+        "rejected": applicant(status=Membership.Status.REJECTED, full_name="Sample Rejected"),
+        "suspended": applicant(status=Membership.Status.SUSPENDED, full_name="Sample Suspended"),
+        "expired": applicant(status=Membership.Status.EXPIRED, full_name="Sample Expired"),
+    }
+    listed = {row["Name"]: row for row in rows(editor_client.get(f"{QUEUE}?state=all"))}
+    assert len(listed) == Membership.objects.count()
+    expected = {
+        "not_applied": [],
+        "pending": ["Approve", "Reject"],
+        "verified": [],
+        "staff": [],
+        "rejected": ["Approve"],
+        "suspended": [],
+        "expired": [],
+    }
+    for key, membership in memberships.items():
+        offered = listed[membership.display_name]["actions"]
+        assert offered == expected[key], key
+        # The buttons and the service share one predicate each.
+        assert ("Approve" in offered) == services.may_approve(membership), key
+        assert ("Reject" in offered) == services.may_reject(membership), key
+
+
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [
+        ("not_applied", {"not applied"}),
+        ("verified", {"Sample Verified", "editor"}),
+        ("rejected", {"Sample Rejected"}),
+        ("suspended", {"Sample Suspended"}),
+        ("expired", {"Sample Expired", "Sample Lapsed"}),
+        ("pending", {"Sample Waiting"}),
+    ],
+)
+def test_queue_filters_by_state(editor, editor_client, state, expected):
+    never = UserFactory().membership
+    applicant(full_name="Sample Waiting")
+    applicant(status=Membership.Status.VERIFIED, full_name="Sample Verified")
+    applicant(status=Membership.Status.REJECTED, full_name="Sample Rejected")
+    applicant(status=Membership.Status.SUSPENDED, full_name="Sample Suspended")
+    applicant(status=Membership.Status.EXPIRED, full_name="Sample Expired")
+    # Verified, but past its date before the daily job has run: it reads "Expired".
+    applicant(
+        status=Membership.Status.VERIFIED,
+        full_name="Sample Lapsed",
+        expires_at=timezone.now() - timedelta(days=1),
+    )
+    names = {"not applied": never.display_name, "editor": editor.membership.display_name}
+    wanted = {names.get(name, name) for name in expected}
+    listed = rows(editor_client.get(f"{QUEUE}?state={state}"))
+    assert {row["Name"] for row in listed} == wanted
+    assert {row["State"] for row in listed} == {Membership.State(state).label}
 
 
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("status=rejected", {"Sample Rejected"}),
         ("kind=expert", {"Sample Expert"}),
         ("organisation_type=justice", {"Sample Expert"}),
         ("country=FR", {"Sample French"}),
         ("q=gendarmerie", {"Sample French"}),
-        ("q=rejected-applicant", {"Sample Rejected"}),
+        ("state=rejected&q=rejected-applicant", {"Sample Rejected"}),
+        # Search alone stays inside the default queue: a rejected application is not in it.
+        ("q=rejected-applicant", set()),
     ],
 )
 def test_queue_filters_and_search(editor_client, query, expected):
