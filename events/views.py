@@ -496,3 +496,33 @@ def home_upcoming_section(request):
         "more_url": index.get_url(request) if index else None,
         "viewer_zone": viewer_zone(request),
     }
+
+
+# --- "Your account" -----------------------------------------------------------------------
+
+
+def account_upcoming_section(request):
+    """The member's next registrations, for the dashboard sign-in lands on (community's
+    ``account_dashboard_sections`` hook)."""
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    now = timezone.now()
+    registrations = list(
+        # visible_to() gives staff everyone's rows: keep the viewer's own.
+        Registration.objects.visible_to(user)
+        .filter(user=user, event__live=True, event__last_end__gt=now, status__in=CANCELLABLE)
+        .filter(access.audience_filter(user, "event__audience"))
+        .select_related("event")
+        .order_by("event__start", "pk")[:5]
+    )
+    positions = _waitlist_positions(registrations)
+    for registration in registrations:
+        registration.waitlist_position = positions.get(registration.pk)
+    return {
+        "title": _("Your upcoming events"),
+        "template": "events/includes/account_upcoming.html",
+        "registrations": registrations,
+        "more_url": reverse("events:my_events"),
+        "viewer_zone": viewer_zone(request),
+    }

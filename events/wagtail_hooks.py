@@ -157,3 +157,32 @@ def upcoming_events_section(request):
 
     section = getattr(views, "home_upcoming_section", None)
     return section(request) if section is not None else None
+
+
+@hooks.register("account_dashboard_sections")
+def account_upcoming_section(request):
+    from . import views
+
+    return views.account_upcoming_section(request)
+
+
+@hooks.register("account_links")
+def account_links(request):
+    from django.urls import reverse
+
+    from community.accounts import AccountLink
+
+    return [
+        AccountLink(
+            _("My events"),
+            reverse("events:my_events"),
+            _("Every event you registered for, upcoming and past."),
+            160,
+        ),
+        AccountLink(
+            _("Calendar link"),
+            reverse("events:calendar_token"),
+            _("A private link that puts your events in your calendar app."),
+            170,
+        ),
+    ]
