@@ -12,7 +12,7 @@ from tests.factories import UserFactory, make_member
 pytestmark = pytest.mark.django_db
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "access.md"
-COLUMNS = ["register_members", "register_le", "manage", "own_join_link"]
+COLUMNS = ["register_signed_in", "register_members", "register_le", "manage", "own_join_link"]
 
 
 def _doc_table():
@@ -45,6 +45,8 @@ def test_events_rules_match_the_documented_table(role, make_event):
     user = _user(role)
     members_event = make_event(audience="public", registration_audience="members")
     le_event = make_event(audience="public", registration_audience="law_enforcement")
+    open_event = make_event(audience="public", registration_audience="signed_in")
+    assert access.can(user, "events.register", open_event) is expected["register_signed_in"]
     assert access.can(user, "events.register", members_event) is expected["register_members"]
     assert access.can(user, "events.register", le_event) is expected["register_le"]
     assert access.can(user, "events.manage_registrations") is expected["manage"]
