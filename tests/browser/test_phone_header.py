@@ -185,7 +185,7 @@ def test_register_link_beside_the_title_jumps_to_the_panel(open_page, site, lang
     )
     page = open_page(language, viewport)
     sign_in(page, member.email, PASSWORD)
-    page.wait_for_url(re.compile(r"/membership/"))
+    page.wait_for_url(re.compile(r"/me/$"))
     page.goto(site["event"].url)
     if viewport is PHONE:
         # Signed in, with all the account links, the closed header is as compact as before.
@@ -219,7 +219,7 @@ def test_register_link_is_absent_when_the_viewer_may_not_register(open_page, sit
     )
     page = open_page("en", PHONE)
     sign_in(page, pending.email, PASSWORD)
-    page.wait_for_url(re.compile(r"/membership/"))
+    page.wait_for_url(re.compile(r"/me/$"))
     page.goto(site["event"].url)
     expect(page.locator("#registration")).to_be_attached()
     expect(page.locator("a[data-register-link]")).to_have_count(0)
@@ -267,7 +267,7 @@ def test_listing_states_and_withheld_count_fit_a_phone(open_page, site, language
     shoot(page, f"listing-anon-{language}")
 
     sign_in(page, member.email, PASSWORD)
-    page.wait_for_url(re.compile(r"/membership/"))
+    page.wait_for_url(re.compile(r"/me/$"))
     page.goto(site["index"].url)
     expect(page.locator("[data-viewer-state=confirmed]")).to_be_visible()
     expect(page.locator("[data-withheld-count]")).to_have_attribute("data-withheld-count", "1")

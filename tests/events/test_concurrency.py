@@ -94,8 +94,8 @@ def test_control_without_the_lock_overbooks(make_event, monkeypatch):
     """Proves the race above is real: skip the lock and the same harness sees overbooking."""
     real_has_seat = services.has_seat
 
-    def slow_has_seat(event, country):
-        answer = real_has_seat(event, country)
+    def slow_has_seat(event, country, attendance=""):
+        answer = real_has_seat(event, country, attendance)
         time.sleep(0.05)  # widen the gap between counting and writing
         return answer
 
