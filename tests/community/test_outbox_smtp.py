@@ -26,7 +26,7 @@ def smtp(settings):
     settings.MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": server.port, "timeout": 1},
+            "OPTIONS": {"host": "127.0.0.1", "port": server.port, "timeout": 0.5},
         }
     }
     settings.DEFAULT_FROM_EMAIL = "Lab <no-reply@lab.example.org>"
