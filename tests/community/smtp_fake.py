@@ -18,6 +18,8 @@ import socketserver
 import threading
 import time
 
+import pytest
+
 
 class _Handler(socketserver.StreamRequestHandler):
     timeout = 30  # never keep a test thread forever
@@ -109,3 +111,22 @@ class FakeSMTPServer(socketserver.ThreadingTCPServer):
         self.shutdown()
         self.server_close()
         time.sleep(0.05)  # let handler threads see the stop flag
+
+
+@pytest.fixture
+def smtp(settings):
+    """A running server and the default mailer pointed at it with a short timeout."""
+    server = FakeSMTPServer().start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": server.port, "timeout": 0.5},
+        }
+    }
+    settings.DEFAULT_FROM_EMAIL = "Lab <no-reply@lab.example.org>"
+    settings.EMAIL_RETRY_BASE_SECONDS = 60
+    settings.EMAIL_RETRY_MAX_SECONDS = 4 * 3600
+    settings.EMAIL_GIVE_UP_AFTER_SECONDS = 4 * 24 * 3600
+    settings.EMAIL_SEND_LEASE_SECONDS = 600
+    yield server
+    server.stop()

@@ -13,29 +13,14 @@ import pytest
 
 from community import emails
 from community.models import OutboundEmail
-from tests.community.smtp_fake import FakeSMTPServer
+from tests.community import smtp_fake
 
 pytestmark = pytest.mark.django_db
 
+# Fixtures shared with other folders, made available here by name.
+smtp = smtp_fake.smtp
+
 Status = OutboundEmail.Status
-
-
-@pytest.fixture
-def smtp(settings):
-    server = FakeSMTPServer().start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": server.port, "timeout": 0.5},
-        }
-    }
-    settings.DEFAULT_FROM_EMAIL = "Lab <no-reply@lab.example.org>"
-    settings.EMAIL_RETRY_BASE_SECONDS = 60
-    settings.EMAIL_RETRY_MAX_SECONDS = 4 * 3600
-    settings.EMAIL_GIVE_UP_AFTER_SECONDS = 4 * 24 * 3600
-    settings.EMAIL_SEND_LEASE_SECONDS = 600
-    yield server
-    server.stop()
 
 
 def queue(key, to="member@example.org"):
