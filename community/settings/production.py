@@ -50,7 +50,8 @@ if EMAIL_PROVIDER in ANYMAIL_PROVIDERS:
         if key.startswith("ANYMAIL_")
     }
     # Without a timeout a hung provider API would hold the sender (and its lease) forever.
-    ANYMAIL.setdefault("REQUESTS_TIMEOUT", EMAIL_TIMEOUT_SECONDS)
+    # (An ANYMAIL_REQUESTS_TIMEOUT from the environment is text; requests needs a number.)
+    ANYMAIL["REQUESTS_TIMEOUT"] = float(ANYMAIL.get("REQUESTS_TIMEOUT", EMAIL_TIMEOUT_SECONDS))
 elif EMAIL_PROVIDER == "smtp":
     MAILERS = {
         "default": {
