@@ -6,10 +6,12 @@ from collections import Counter
 from datetime import timedelta
 from email.utils import parseaddr
 
+from django.apps import apps
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.tasks import TaskResultStatus
 from django.template.exceptions import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -142,6 +144,25 @@ def sweep_expired_leases(now=None) -> int:
     ).update(status=OutboundEmail.Status.QUEUED, lease_until=None, next_attempt_at=now)
 
 
+def reclaim_dead_email_tasks(now=None) -> int:
+    """Make email tasks whose worker died (still "running" past the lease) ready to run again.
+
+    Only for the database task backend, and only for tasks listed as idempotent in
+    ``EMAIL_IDEMPOTENT_TASKS``: running one twice writes or sends nothing twice.
+    """
+    if not apps.is_installed("django_tasks_db"):
+        return 0
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.EMAIL_SEND_LEASE_SECONDS)
+    return DBTaskResult.objects.filter(
+        status=TaskResultStatus.RUNNING,
+        task_path__in=settings.EMAIL_IDEMPOTENT_TASKS,
+        started_at__lt=cutoff,
+    ).update(status=TaskResultStatus.READY, started_at=None, run_after=now)
+
+
 def _claim(pk, now) -> OutboundEmail | None:
     """Mark the row "sending" with a lease, in its own short transaction; None if not ours."""
     lease_until = now + timedelta(seconds=settings.EMAIL_SEND_LEASE_SECONDS)
@@ -231,6 +252,7 @@ def send_due(now=None) -> Counter:
     """One send batch: reclaim dead senders' rows, then try every message that is due."""
     now = now or timezone.now()
     sweep_expired_leases(now)
+    reclaim_dead_email_tasks(now)
     statuses = Counter()
     # Listed up front: deliver() commits per message, so no cursor stays open meanwhile.
     for pk in list(due_for_retry(now).values_list("pk", flat=True)):

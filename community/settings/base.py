@@ -275,6 +275,12 @@ EMAIL_TIMEOUT_SECONDS = env_int("EMAIL_TIMEOUT_SECONDS", 30)
 # How long a sender holds a claimed message before the sweeper returns it to the queue; longer
 # than one send can take with the timeout above.
 EMAIL_SEND_LEASE_SECONDS = env_int("EMAIL_SEND_LEASE_SECONDS", 10 * 60)
+# Email tasks that are safe to run again (each writes or sends under a key): when one has
+# been "running" longer than the lease, its worker died, and the sweeper makes it ready again.
+EMAIL_IDEMPOTENT_TASKS = [
+    "community.tasks.send_outbound_email",
+    "events.tasks.send_registration_email",
+]
 # Re-checked when a message is sent: key prefix → callable(record) returning why the recipient
 # may no longer receive it (the message is then withheld) or None.
 EMAIL_DELIVERY_CHECKS = {

@@ -175,3 +175,41 @@ def test_sender_dying_before_data_loses_nothing(smtp, monkeypatch):
     assert record.status == Status.SENDING
     assert emails.send_due(now + timedelta(minutes=11)) == {Status.SENT: 1}
     assert len(smtp.messages) == 1
+
+
+def test_sweeper_makes_email_tasks_of_a_dead_worker_ready_again(smtp):
+    from django_tasks_db.models import DBTaskResult
+
+    record = queue("sample-dead-worker")
+    now = timezone.now()
+    # A worker claimed the task and the row, then was killed: both say "running"/"sending".
+    OutboundEmail.objects.filter(pk=record.pk).update(
+        status=Status.SENDING, lease_until=now - timedelta(minutes=1), attempts=1
+    )
+
+    def task_row(path, started_minutes_ago):
+        return DBTaskResult.objects.create(
+            task_path=path,
+            args_kwargs={"args": [str(record.pk)], "kwargs": {}},
+            backend_name="default",
+            run_after=now - timedelta(hours=1),
+            status="RUNNING",
+            started_at=now - timedelta(minutes=started_minutes_ago),
+        )
+
+    dead = task_row("community.tasks.send_outbound_email", 20)
+    busy = task_row("community.tasks.send_outbound_email", 2)  # still within its lease
+    other = task_row("wagtail.tasks.update_reference_index_task", 20)  # not known idempotent
+
+    assert emails.send_due(now) == {Status.SENT: 1}
+    for row in (dead, busy, other):
+        row.refresh_from_db()
+    assert (dead.status, busy.status, other.status) == ("READY", "RUNNING", "RUNNING")
+    assert dead.started_at is None
+
+    # The worker runs the reclaimed task again: the email is already sent, nothing goes twice.
+    from community.tasks import send_outbound_email
+
+    assert dead.task_path == send_outbound_email.module_path
+    assert send_outbound_email.call(*dead.args_kwargs["args"]) == Status.SENT
+    assert len(smtp.messages) == 1
