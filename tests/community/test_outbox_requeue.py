@@ -144,7 +144,7 @@ def test_daily_report_lists_failed_mail_once_a_day(settings, django_capture_on_c
     assert len(mail.outbox) == 1
     report = message_from_bytes(mail.outbox[0].message().as_bytes(), policy=policy.default)
     assert report["To"] == "staff@example.org"
-    assert "2 failed email(s)" in report["Subject"]
+    assert "2 failed emails" in report["Subject"]
     body = report.get_content()
     assert "Subject sample-one" in body and "Subject sample-two" in body
     assert "451 Try again later" in body
