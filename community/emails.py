@@ -160,7 +160,7 @@ def reclaim_dead_email_tasks(now=None) -> int:
         status=TaskResultStatus.RUNNING,
         task_path__in=settings.EMAIL_IDEMPOTENT_TASKS,
         started_at__lt=cutoff,
-    ).update(status=TaskResultStatus.READY, started_at=None, run_after=now)
+    ).update(status=TaskResultStatus.READY, started_at=None)  # run_after already passed
 
 
 def _claim(pk, now) -> OutboundEmail | None:
