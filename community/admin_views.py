@@ -13,12 +13,19 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import TemplateView
 
 from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.ui.tables import ButtonsColumnMixin, Column, DateColumn, TitleColumn
+from wagtail.admin.ui.tables import (
+    BulkActionsCheckboxColumn,
+    ButtonsColumnMixin,
+    Column,
+    DateColumn,
+    TitleColumn,
+)
+from wagtail.admin.views.bulk_action import BulkAction
 from wagtail.admin.views.generic import EditView, IndexView, InspectView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
@@ -28,9 +35,9 @@ from wagtail.permission_policies import ModelPermissionPolicy
 import django_filters
 from django_countries import countries
 
-from . import access, services
+from . import access, emails, services
 from .forms import RejectForm
-from .models import Membership
+from .models import Membership, OutboundEmail
 
 
 class DenyActionsPolicy(ModelPermissionPolicy):
@@ -383,3 +390,54 @@ class RejectView(VettingActionView):
             % {"name": membership.display_name},
         )
         return self.back_to_queue()
+
+
+# --- Email log ----------------------------------------------------------------------------
+
+
+class OutboundEmailIndexView(IndexView):
+    """The email log with row checkboxes, so staff can re-queue failed mail in bulk."""
+
+    @cached_property
+    def columns(self):
+        return [
+            BulkActionsCheckboxColumn("bulk_actions", obj_type="outboundemail"),
+            *super().columns,
+        ]
+
+    def _get_title_column(self, *args, **kwargs):
+        # Each checkbox is described by its row's subject (the id the checkbox points at).
+        return super()._get_title_column(
+            *args, **kwargs, get_title_id=lambda email: f"outboundemail_{quote(email.pk)}_title"
+        )
+
+
+class RequeueBulkAction(BulkAction):
+    """Put failed emails back in the queue with a fresh retry window; others stay as they are."""
+
+    display_name = gettext_lazy("Re-queue")
+    action_type = "requeue"
+    aria_label = gettext_lazy("Re-queue the selected failed emails")
+    template_name = "community/admin/confirm_bulk_requeue.html"
+    action_priority = 10
+    models = [OutboundEmail]
+
+    def check_perm(self, obj):
+        # Whoever may read the email log may send failed mail again; nobody may edit it.
+        return self.request.user.has_perm("community.view_outboundemail")
+
+    def get_queryset(self, model, object_ids):
+        return list(model.objects.filter(pk__in=object_ids, status=OutboundEmail.Status.FAILED))
+
+    def object_context(self, obj):
+        return {"item": obj}
+
+    @classmethod
+    def execute_action(cls, objects, **kwargs):
+        count = emails.requeue(OutboundEmail.objects.filter(pk__in=[obj.pk for obj in objects]))
+        return count, 0
+
+    def get_success_message(self, num_parent_objects, num_child_objects):
+        return ngettext(
+            "%(count)d email re-queued.", "%(count)d emails re-queued.", num_parent_objects
+        ) % {"count": num_parent_objects}

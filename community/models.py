@@ -227,15 +227,18 @@ class AgencyDomain(index.Indexed, models.Model):
 class OutboundEmail(models.Model):
     """Every email the platform sends, recorded before it is sent.
 
-    The row is the idempotency record: a send task locks it, and once it is marked sent no
-    task sends it again.
+    The row is the idempotency record: a sender claims it ("sending" with a lease), commits,
+    sends, then records the result; once it is marked sent no task sends it again. A lease
+    that runs out (the sender died) returns the row to the queue.
     """
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
         RETRYING = "retrying", _("Waiting to retry")
         SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed permanently")
+        FAILED = "failed", _("Failed")
+        WITHHELD = "withheld", _("Withheld (recipient lost access)")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     key = models.CharField(_("deduplication key"), max_length=255, unique=True)
@@ -249,6 +252,9 @@ class OutboundEmail(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    lease_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    # Start of the retry window: set when queued, reset when staff re-queue the message.
+    queued_at = models.DateTimeField(_("queued at"), default=timezone.now)
     last_error = models.TextField(blank=True)
     message_id = models.CharField(_("provider message id"), max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,7 +1,6 @@
 """Background work of the community app."""
 
 from django.tasks import default_task_backend, task
-from django.utils import timezone
 
 from .emails import deliver
 from .models import OutboundEmail
@@ -19,11 +18,7 @@ def send_outbound_email(pk: str) -> str:
 
 @task()
 def retry_due_emails() -> int:
-    """Pick up messages whose retry time has come (for backends that cannot defer)."""
-    from .emails import due_for_retry
+    """Reclaim expired leases and send what is due (for backends that cannot defer)."""
+    from .emails import send_due
 
-    count = 0
-    for pk in due_for_retry(timezone.now()).values_list("pk", flat=True):
-        deliver(pk)
-        count += 1
-    return count
+    return sum(send_due().values())

@@ -17,7 +17,9 @@ from .admin_views import (
     MembershipFilterSet,
     MembershipIndexView,
     MembershipInspectView,
+    OutboundEmailIndexView,
     RejectView,
+    RequeueBulkAction,
 )
 from .models import AgencyDomain, Membership, OutboundEmail
 
@@ -101,6 +103,8 @@ class OutboundEmailViewSet(ModelViewSet):
     model = OutboundEmail
     name = "email-log"
     icon = "mail"
+    index_view_class = OutboundEmailIndexView
+    index_template_name = "community/admin/outbound_email_index.html"
     menu_label = _("Email log")
     menu_order = 270
     add_to_admin_menu = True
@@ -128,6 +132,7 @@ class OutboundEmailViewSet(ModelViewSet):
         "status",
         "attempts",
         "next_attempt_at",
+        "queued_at",
         "last_error",
         "message_id",
         "created_at",
@@ -152,5 +157,7 @@ def register_membership_viewset():
 def register_outbound_email_viewset():
     return OutboundEmailViewSet()
 
+
+hooks.register("register_bulk_action", RequeueBulkAction)
 
 register_snippet(AgencyDomainViewSet)

@@ -91,6 +91,34 @@ def may_receive_details(registration) -> bool:
     return event.live and access.can(registration.user, "view", event)
 
 
+def delivery_refusal(record) -> str | None:
+    """Why a queued registration email may no longer go to its recipient, or None.
+
+    Asked by the outbox when it sends (see ``EMAIL_DELIVERY_CHECKS``): a member suspended,
+    expired or outside a narrowed audience since the email was built gets nothing.
+    """
+    # Keys are "event:<registration>:…" and "event-message:<batch>:<registration>".
+    parts = record.key.split(":")
+    raw_pk = parts[1] if parts[0] == "event" else parts[2] if len(parts) > 2 else ""
+    registration = (
+        Registration.objects.select_related("event", "user", "user__membership")
+        .filter(pk=int(raw_pk) if raw_pk.isdigit() else None)
+        .first()
+    )
+    if registration is None:
+        return "The registration no longer exists."
+    if not may_receive_details(registration):
+        return "The recipient may no longer see this event."
+    join_url = registration.event.online_join_url
+    if (
+        join_url
+        and join_url in (record.body_text + record.body_html + str(record.attachments))
+        and not access.can(registration.user, "events.see_join_link", registration)
+    ):
+        return "The recipient may no longer see this event's join link."
+    return None
+
+
 def next_occurrence(event, now=None):
     """The occurrence an email is about: the event itself, or a series' next date.
 

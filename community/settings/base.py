@@ -264,8 +264,29 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", f"{WAGTAIL_SITE_NAME} <no-reply@e
 SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 STAFF_NOTIFICATION_EMAILS = env_list("STAFF_NOTIFICATION_EMAILS", "lab-staff@example.org")
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
-EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 6)
+# Outbox retries: capped exponential backoff (1 min, 2, 4 … at most 4 h between tries) for
+# four days from queueing, like a mail server's queue; permanent refusals fail at once.
 EMAIL_RETRY_BASE_SECONDS = env_int("EMAIL_RETRY_BASE_SECONDS", 60)
+EMAIL_RETRY_MAX_SECONDS = env_int("EMAIL_RETRY_MAX_SECONDS", 4 * 3600)
+EMAIL_GIVE_UP_AFTER_SECONDS = env_int("EMAIL_GIVE_UP_AFTER_SECONDS", 4 * 24 * 3600)
+# Connection and send timeout for SMTP and the providers' HTTP APIs: a hung server fails the
+# attempt instead of stalling the queue.
+EMAIL_TIMEOUT_SECONDS = env_int("EMAIL_TIMEOUT_SECONDS", 30)
+# How long a sender holds a claimed message before the sweeper returns it to the queue; longer
+# than one send can take with the timeout above.
+EMAIL_SEND_LEASE_SECONDS = env_int("EMAIL_SEND_LEASE_SECONDS", 10 * 60)
+# Email tasks that are safe to run again (each writes or sends under a key): when one has
+# been "running" longer than the lease, its worker died, and the sweeper makes it ready again.
+EMAIL_IDEMPOTENT_TASKS = [
+    "community.tasks.send_outbound_email",
+    "events.tasks.send_registration_email",
+]
+# Re-checked when a message is sent: key prefix → callable(record) returning why the recipient
+# may no longer receive it (the message is then withheld) or None.
+EMAIL_DELIVERY_CHECKS = {
+    "event:": "events.emails.delivery_refusal",
+    "event-message:": "events.emails.delivery_refusal",
+}
 
 # --- Tasks: Django's tasks framework -------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

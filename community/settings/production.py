@@ -5,7 +5,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env, env_bool, env_int
+from .base import EMAIL_TIMEOUT_SECONDS, env, env_bool, env_int
 
 DEBUG = False
 if not SECRET_KEY or len(SECRET_KEY) < 50 or SECRET_KEY.startswith("dev-only"):
@@ -49,6 +49,9 @@ if EMAIL_PROVIDER in ANYMAIL_PROVIDERS:
         for key, value in os.environ.items()
         if key.startswith("ANYMAIL_")
     }
+    # Without a timeout a hung provider API would hold the sender (and its lease) forever.
+    # (An ANYMAIL_REQUESTS_TIMEOUT from the environment is text; requests needs a number.)
+    ANYMAIL["REQUESTS_TIMEOUT"] = float(ANYMAIL.get("REQUESTS_TIMEOUT", EMAIL_TIMEOUT_SECONDS))
 elif EMAIL_PROVIDER == "smtp":
     MAILERS = {
         "default": {
@@ -59,6 +62,8 @@ elif EMAIL_PROVIDER == "smtp":
                 "username": env("EMAIL_HOST_USER", ""),
                 "password": env("EMAIL_HOST_PASSWORD", ""),
                 "use_tls": env_bool("EMAIL_USE_TLS", True),
+                # Connect and each read/write: a hung server fails the attempt, it retries.
+                "timeout": EMAIL_TIMEOUT_SECONDS,
             },
         }
     }

@@ -10,7 +10,6 @@ from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 from django.db import connection
-from django.db.models import QuerySet
 from django.utils import timezone
 
 import pytest
@@ -50,7 +49,8 @@ class FlakyBackend(BaseEmailBackend):
 def flaky(settings):
     settings.MAILERS = {"default": FLAKY}
     settings.EMAIL_RETRY_BASE_SECONDS = 60
-    settings.EMAIL_MAX_ATTEMPTS = 3
+    settings.EMAIL_RETRY_MAX_SECONDS = 4 * 3600
+    settings.EMAIL_GIVE_UP_AFTER_SECONDS = 4 * 24 * 3600
     FlakyBackend.failures = 0
     FlakyBackend.delay = 0.0
     mail.outbox = []
@@ -136,7 +136,11 @@ def test_failed_send_is_retried_with_backoff_then_sent_once(
     assert len(mail.outbox) == 1
 
 
-def test_gives_up_after_max_attempts(flaky, django_capture_on_commit_callbacks):
+def test_gives_up_when_the_next_try_would_fall_past_the_window(
+    flaky, settings, django_capture_on_commit_callbacks
+):
+    # Tries at 0, +1 min, +2 min; the next (+4 min) would fall past a 200-second window.
+    settings.EMAIL_GIVE_UP_AFTER_SECONDS = 200
     flaky.failures = 10
     with django_capture_on_commit_callbacks(execute=True):
         record = queue()
@@ -231,16 +235,28 @@ def test_two_concurrent_deliveries_send_once(flaky):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL row locks")
     results, record = race_two_deliveries(flaky, "sample-race")
-    assert sorted(results) == [OutboundEmail.Status.SENT, OutboundEmail.Status.SENT]
+    # One claims and sends; the other finds it claimed ("sending") and leaves it.
+    assert sorted(results) == [OutboundEmail.Status.SENDING, OutboundEmail.Status.SENT]
     assert len(mail.outbox) == 1
     assert record.attempts == 1
 
 
 @pytest.mark.django_db(transaction=True)
 def test_race_is_real_without_the_row_lock(flaky, monkeypatch):
-    """Control: the same race without select_for_update sends twice, so the test above can fail."""
+    """Control: a claim that reads, waits and then writes sends twice, so the test above
+    can fail."""
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL row locks")
-    monkeypatch.setattr(QuerySet, "select_for_update", lambda self, *args, **kwargs: self)
+
+    def unsafe_claim(pk, now):
+        record = OutboundEmail.objects.get(pk=pk)
+        if record.status != OutboundEmail.Status.QUEUED:
+            return None
+        time.sleep(0.2)  # both senders read "queued" before either writes
+        record.status = OutboundEmail.Status.SENDING
+        record.save()
+        return record
+
+    monkeypatch.setattr(emails, "_claim", unsafe_claim)
     race_two_deliveries(flaky, "sample-race-control")
     assert len(mail.outbox) == 2
