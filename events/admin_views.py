@@ -7,6 +7,7 @@ lock, the waitlist and the emails stay in one place; these views only ask and re
 """
 
 import datetime as dt
+import re
 import uuid
 from collections import OrderedDict
 from typing import NamedTuple
@@ -62,6 +63,18 @@ def neutralise_formula(value):
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+# The control characters XML 1.0 cannot hold (openpyxl raises on them, failing the whole
+# export). Rows written before names and answers were checked may still carry them.
+ILLEGAL_CELL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def spreadsheet_text(value):
+    """A cell safe in both formats: no control characters, no formula."""
+    if isinstance(value, str):
+        value = ILLEGAL_CELL_CHARACTERS.sub("", value)
+    return neutralise_formula(value)
 
 
 def registration_counts(event) -> dict:
@@ -549,7 +562,7 @@ class RegistrationIndexView(EventStaffMixin, IndexView):
 
     def get_heading(self, queryset, field):
         # Question labels are typed by editors: a spreadsheet must not run them either.
-        return neutralise_formula(super().get_heading(queryset, field))
+        return spreadsheet_text(super().get_heading(queryset, field))
 
     def get_filename(self):
         return f"registrations-{self.event.slug}"
@@ -600,7 +613,7 @@ class RegistrationIndexView(EventStaffMixin, IndexView):
             return value.replace(tzinfo=None, microsecond=0)
         # Wagtail stores a leading "=" as text in XLSX but writes CSV cells as they are;
         # members type names and answers, so neutralise every text cell in both formats.
-        return neutralise_formula(super().preprocess_field_value(field, value, export_format))
+        return spreadsheet_text(super().preprocess_field_value(field, value, export_format))
 
     def generate_xlsx_row(self, worksheet, row_dict, date_format=None):
         # One unambiguous, sortable date format whatever the editor's language.

@@ -25,7 +25,7 @@ from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from community import access, links
 
@@ -46,11 +46,26 @@ class FilterError(ValueError):
 # --- helpers ------------------------------------------------------------------------------
 
 
+# Control characters (NUL above all: PostgreSQL refuses it in any text parameter) never
+# belong in a filter value; they are refused before anything reaches the database.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# More values than any real filter needs only make a bigger query.
+MAX_FILTER_VALUES = 50
+
+
 def _values(query, key) -> list[str]:
     """A filter's values: repeatable (?kind=a&kind=b) or comma-separated (?kind=a,b)."""
     found = []
     for raw in query.getlist(key):
+        if _CONTROL.search(raw):
+            raise FilterError(
+                _("The %(name)s filter contains characters that are not allowed.") % {"name": key}
+            )
         found.extend(v.strip() for v in raw.split(",") if v.strip())
+    if len(found) > MAX_FILTER_VALUES:
+        raise FilterError(
+            _("Choose at most %(n)s values for %(name)s.") % {"n": MAX_FILTER_VALUES, "name": key}
+        )
     return found
 
 
@@ -141,6 +156,12 @@ def _conditional(request, etag, last_modified, cache_control, build, filename, r
             cache.set(key, body, FEED_CACHE_SECONDS)
         response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = f'inline; filename="{filename}"'
+    if request.method == "HEAD" and response.status_code == 200:
+        # Calendar apps probe with HEAD: the GET's headers, its length, and no body (the
+        # handler in front may not strip it).
+        length = len(response.content)
+        response.content = b""
+        response["Content-Length"] = str(length)
     response["ETag"] = etag
     if last_modified:
         response["Last-Modified"] = http_date(stamp)
@@ -190,7 +211,7 @@ def _events_feed(request, owner, *, name, filename, cache_control, robots, extra
     return _conditional(request, etag, last_modified, cache_control, build, filename, robots)
 
 
-@require_GET
+@require_safe
 def public_feed(request):
     return _events_feed(
         request,
@@ -202,7 +223,7 @@ def public_feed(request):
     )
 
 
-@require_GET
+@require_safe
 def event_file(request, page_id):
     """One event's .ics, for whoever may see the event (the session's user)."""
     qs = EventPage.objects.live().visible_to(request.user).filter(pk=page_id)
@@ -249,7 +270,7 @@ def _membership_changed(owner):
     return changed or owner.date_joined
 
 
-@require_GET
+@require_safe
 def token_events_feed(request, token):
     owner = _owner(token)
     if owner is None:
@@ -265,7 +286,7 @@ def token_events_feed(request, token):
     )
 
 
-@require_GET
+@require_safe
 def token_my_events_feed(request, token):
     """The owner's registrations: private detail only for their confirmed seats."""
     owner = _owner(token)

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community import access
+from community.validators import MULTI_LINE_FORBIDDEN
 
 from .models import (
     ACTIVE_STATUSES,
@@ -90,6 +91,11 @@ def clean_answers(event: EventPage, raw: dict) -> dict:
                 continue
         elif isinstance(value, str) and len(value) > TEXT_ANSWER_MAX:
             errors[key] = _("Keep the answer under %(n)s characters.") % {"n": TEXT_ANSWER_MAX}
+            continue
+        elif isinstance(value, str) and MULTI_LINE_FORBIDDEN.search(value):
+            # Line breaks and tabs are fine in a text answer; other control characters
+            # break the spreadsheets and emails the answer goes into.
+            errors[key] = _("Remove the invisible control characters from your answer.")
             continue
         if question["required"] and value in ("", None):
             errors[key] = _("This question needs an answer.")
@@ -331,11 +337,18 @@ def cancel_event(event: EventPage, *, by, now=None, message: str = "") -> EventP
     page = EventPage.objects.get(pk=event.pk)
     if page.is_cancelled:
         raise RegistrationError(_("This event is already cancelled."), code="state")
+    draft = page.latest_revision if page.has_unpublished_changes else None
     page.status = "cancelled"
     revision = page.save_revision(user=by, log_action=True)
     # Publishing notifies registrants (record_event_change, from Wagtail's signal).
     with cancellation_message(message):
         revision.publish(user=by)
+    if draft is not None:
+        # The editor's work stays the latest revision, cancelled too: publishing that
+        # draft later must not quietly bring the event back.
+        pending = draft.as_object()
+        pending.status = "cancelled"
+        pending.save_revision(user=by, log_action=True)
     return EventPage.objects.get(pk=event.pk)
 
 

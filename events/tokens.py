@@ -10,6 +10,7 @@ import hashlib
 import re
 import secrets
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
@@ -36,6 +37,13 @@ def revoke(user, *, now=None) -> int:
     return CalendarToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
 
 
+def _lock_member(user):
+    # Requests for the same member (double clicks, two tabs) queue on the member's row;
+    # without it two of them both revoke nothing and the second insert breaks the
+    # one-active-token constraint. The last request's token is the one that works.
+    list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+
+
 @transaction.atomic
 def issue(user, *, now=None) -> tuple[CalendarToken, str]:
     """A new token for ``user``, revoking the previous one. Returns (row, the token itself).
@@ -43,6 +51,7 @@ def issue(user, *, now=None) -> tuple[CalendarToken, str]:
     The token is returned once; the caller shows it and forgets it.
     """
     now = now or timezone.now()
+    _lock_member(user)
     revoke(user, now=now)
     token = secrets.token_urlsafe(TOKEN_BYTES)
     row = CalendarToken.objects.create(user=user, token_hash=hash_token(token), created_at=now)
