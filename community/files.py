@@ -73,12 +73,18 @@ def sources(file) -> list[tuple[object, set[str]]]:
 
 def _page_allows(user, page) -> bool:
     """A page without a rule of its own: live, visible by its audience if it has one, and
-    passing Wagtail's login and group restrictions (a password restriction needs a session
-    and a form, so files under it stay for staff)."""
+    passing Wagtail's view restrictions."""
     if not page.live:
         return False
     if getattr(page, "audience", None) is not None and not access.can(user, "view", page):
         return False
+    return view_restrictions_allow(user, page)
+
+
+def view_restrictions_allow(user, page) -> bool:
+    """Wagtail's login and group restrictions on the page and its ancestors, as its serve view
+    applies them. A password restriction needs a session and a form for the page, so files
+    under it stay for staff."""
     for restriction in page.get_view_restrictions():
         if restriction.restriction_type == restriction.LOGIN:
             if access.Role.ANONYMOUS in access.roles(user):

@@ -95,6 +95,8 @@ def may_download_from_event(user, item) -> bool:
     event, file, fields = item
     if not event.live or not access.can(user, "view", event):
         return False
+    if not files.view_restrictions_allow(user, event):
+        return False
     if fields - set(_RELEASE_FIELDS):
         return True
     from .services import active_registration

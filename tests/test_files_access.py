@@ -276,6 +276,43 @@ def test_a_document_linked_from_an_event_body_follows_the_event_audience(clients
     assert clients("member").get(document.url).status_code == 404
 
 
+def test_a_login_restricted_section_keeps_its_event_files_from_anonymous(clients, make_event):
+    from wagtail.models import PageViewRestriction
+
+    document = make_document()
+    event = make_event(materials=[material(document, available_to="public")])
+    PageViewRestriction.objects.create(
+        page=event.get_parent(), restriction_type=PageViewRestriction.LOGIN
+    )
+    assert clients("anon").get(document.url).status_code == 404
+    assert clients("pending").get(document.url).status_code == 200
+
+
+def test_a_group_restricted_page_opens_its_files_to_that_group_only(clients, event_index):
+    from django.contrib.auth.models import Group
+
+    from wagtail.models import PageViewRestriction
+
+    from home.models import StandardPage
+
+    document = make_document()
+    page = event_index.get_parent().add_child(
+        instance=StandardPage(
+            title="Sample members page",
+            slug="sample-members-page",
+            body=[{"type": "rich_text", "value": document_link(document)}],
+        )
+    )
+    page.save_revision().publish()
+    restriction = PageViewRestriction.objects.create(
+        page=page, restriction_type=PageViewRestriction.GROUPS
+    )
+    restriction.groups.set([Group.objects.get(name=access.GROUP_LAW_ENFORCEMENT)])
+    assert clients("le_member").get(document.url).status_code == 200
+    for role in ["anon", "pending", "member"]:
+        assert clients(role).get(document.url).status_code == 404
+
+
 # --- refusals look like missing files -------------------------------------------------------
 
 
