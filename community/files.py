@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.urls import path
 from django.utils.cache import patch_cache_control
@@ -71,6 +72,38 @@ def sources(file) -> list[tuple[object, set[str]]]:
     return found
 
 
+def fields_still_using(source, file, fields: set[str]) -> set[str]:
+    """Of the fields the index names, those whose current value still refers to ``file``.
+    The index is filled by a task and may lag behind an edit: it only finds candidates, and
+    a file removed from a page must close at once. Fields not read here (inline child
+    objects) count as not using it, which keeps the file closed rather than open."""
+    model = file._meta.concrete_model
+    still = set()
+    for name in fields:
+        try:
+            field = source._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        value = field.value_from_object(source)
+        if value is None:
+            continue
+        if hasattr(field, "extract_references"):
+            if any(
+                to_model._meta.concrete_model is model and str(to_id) == str(file.pk)
+                for to_model, to_id, _path, _content in field.extract_references(value)
+            ):
+                still.add(name)
+        elif (
+            field.is_relation
+            and field.many_to_one
+            and field.related_model is not None
+            and field.related_model._meta.concrete_model is model
+            and value == file.pk
+        ):
+            still.add(name)
+    return still
+
+
 def _page_allows(user, page) -> bool:
     """A page without a rule of its own: live, visible by its audience if it has one, and
     passing Wagtail's view restrictions."""
@@ -108,7 +141,10 @@ def may_download(user, file) -> bool:
         return False
     if access.is_staff(user):
         return True
-    for source, fields in sources(file):
+    for source, indexed in sources(file):
+        fields = fields_still_using(source, file, indexed)
+        if not fields:
+            continue
         label = source._meta.label_lower
         if label in _attachment_labels:
             if access.can(user, attachment_action(label), (source, file, fields)):

@@ -218,6 +218,23 @@ def test_one_page_that_allows_is_enough(clients, make_event):
     assert clients("anon").get(document.url).status_code == 200
 
 
+def test_a_file_removed_from_the_page_closes_even_before_the_index_catches_up(clients, make_event):
+    """The reference index is updated by a task; while it lags, the page's current content
+    decides."""
+    from wagtail.signal_handlers import disable_reference_index_auto_update
+
+    document = make_document()
+    event = make_event(
+        audience="public", body=[{"type": "rich_text", "value": document_link(document)}]
+    )
+    assert clients("anon").get(document.url).status_code == 200
+    with disable_reference_index_auto_update():
+        event.body = []
+        event.save_revision().publish()
+    assert ReferenceIndex.get_references_to(document).exists()  # stale on purpose
+    assert clients("anon").get(document.url).status_code == 404
+
+
 def test_unpublished_and_unused_files_are_for_staff_only(clients, make_event):
     draft_doc, unused_doc = make_document("sample-draft.pdf"), make_document("sample-unused.pdf")
     make_event(publish=False, live=False, materials=[material(draft_doc, available_to="public")])
