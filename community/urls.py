@@ -5,7 +5,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from . import preferences, views
+from . import files, preferences, views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -13,6 +13,8 @@ urlpatterns = [
     path("admin/login/", views.admin_login_redirect, name="admin_login_redirect"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    # Uploaded recordings, through the access policy (MEDIA_URL is not served in production).
+    path("media-files/", include(files.urlpatterns)),
     path("accounts/", include("allauth.urls")),
     path("membership/", views.membership, name="membership"),
     path("me/", views.my_account, name="my_account"),

@@ -1,5 +1,6 @@
 """Admin screens of the community app: vetting queue, agency domains, email log."""
 
+from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
@@ -10,6 +11,7 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from . import access, files
 from .admin_views import (
     ApproveView,
     DenyActionsPolicy,
@@ -161,3 +163,12 @@ def register_outbound_email_viewset():
 hooks.register("register_bulk_action", RequeueBulkAction)
 
 register_snippet(AgencyDomainViewSet)
+
+
+@hooks.register("before_serve_document")
+def serve_documents_only_to_those_allowed(document, request):
+    """Wagtail's serve view asks before sending a document: a viewer who may not have it
+    gets the same 404 as for a missing one; on a signing storage, a short-lived URL."""
+    if not access.can(request.user, "files.download", document):
+        raise Http404
+    return files.document_response_or_none(document)

@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from community import access
+from community import access, files
 from community.access import Audience, Role, rule
 
 SEAT_STATUSES = {"confirmed", "attended"}
@@ -81,3 +81,37 @@ def _reached(day, today) -> bool:
     if isinstance(day, str):
         day = dt.date.fromisoformat(day)
     return day <= today
+
+
+# Stream fields whose items carry a release stage: a file in them follows that stage.
+_RELEASE_FIELDS = {"materials": "document", "recordings": "media"}
+
+
+@files.attachment_rule("events.eventpage")
+def may_download_from_event(user, item) -> bool:
+    """``item`` is ``(event, file, field_names)``: a file an event uses. It goes to whoever may
+    see the live event where it is used outside materials and recordings (the body), and
+    otherwise only through an item of those streams whose release stage admits the viewer."""
+    event, file, fields = item
+    if not event.live or not access.can(user, "view", event):
+        return False
+    if not files.view_restrictions_allow(user, event):
+        return False
+    if fields - set(_RELEASE_FIELDS):
+        return True
+    from .services import active_registration
+
+    registration = active_registration(user, event)
+    for field, key in _RELEASE_FIELDS.items():
+        if field not in fields:
+            continue
+        for block in getattr(event, field):
+            attached = block.value.get(key)
+            if (
+                attached is not None
+                and type(attached)._meta.concrete_model is type(file)._meta.concrete_model
+                and attached.pk == file.pk
+                and access.can(user, "events.view_release", (event, block.value, registration))
+            ):
+                return True
+    return False

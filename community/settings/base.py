@@ -249,6 +249,8 @@ WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]  # no SVG
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 WAGTAILDOCS_SERVE_METHOD = "serve_view"  # documents pass Wagtail's permission check
+# Every document downloads as an attachment: none opens inline in the site's origin.
+WAGTAILDOCS_INLINE_CONTENT_TYPES = []
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "pptx", "odt", "ods", "csv", "txt"]
 WAGTAIL_I18N_ENABLED = False
 # The admin must not call out to the internet from editors' browsers.
