@@ -317,6 +317,9 @@ def token_my_events_feed(request, token):
             ical._state(r.event).sequence,
             ical._state(r.event).changed_at,
             r.event.last_published_at,
+            # A membership lapsing by date changes no row, yet takes the join link away:
+            # the decision itself is part of what the cached body and the ETag depend on.
+            access.can(owner, "events.see_join_link", r),
         )
         for r in chosen.values()
     ]

@@ -18,13 +18,29 @@ def may_register(user, event) -> bool:
     who = getattr(event, "registration_audience", "nobody")
     if who == "nobody" or not access.can(user, "view", event):
         return False
-    if Role.ANONYMOUS in access.roles(user):
+    return _admitted(user, event, who)
+
+
+def _admitted(user, event, who) -> bool:
+    """Whether the registration level ``who`` admits ``user`` today, window and seats aside."""
+    user_roles = access.roles(user)
+    if Role.ANONYMOUS in user_roles:
         return False
     if who == "signed_in":
         return event.audience == Audience.PUBLIC and access.has_verified_email(user)
-    if Role.PENDING in access.roles(user):
+    if Role.PENDING in user_roles:
         return False
     return who in access.audiences(user)
+
+
+def _held_level(event) -> str:
+    """The level a registration is judged by. With registration switched off since ("No
+    registration"), the widest one the event's audience allows: switching it off closes
+    the form, it takes no one's place."""
+    who = getattr(event, "registration_audience", "nobody")
+    if who != "nobody":
+        return who
+    return "signed_in" if event.audience == Audience.PUBLIC else event.audience
 
 
 @rule("events.manage_registrations")
@@ -34,16 +50,20 @@ def may_manage(user, obj) -> bool:
 
 @rule("events.see_join_link")
 def may_see_join_link(user, registration) -> bool:
-    """Only the confirmed registrant themself, whatever their other roles, and at a hybrid
-    event only when they attend online."""
+    """The join link is a capability of a seat, asked for anew on every page, feed and email:
+    only the registrant themself, with a confirmed (or attended) seat, at a hybrid event only
+    when attending online, and only while the event's registration level still admits them.
+    A membership suspended, expired or past its date is "pending": it keeps the links of
+    public events open to anyone signed in (it could register for those today) and loses
+    every other, whatever it registered for while it was verified."""
     if registration is None or user is None or not user.is_authenticated:
         return False
-    return (
-        registration.user_id == user.pk
-        and registration.status in SEAT_STATUSES
-        and registration.attends_online
-        and (access.can(user, "view", registration.event))
-    )
+    if registration.user_id != user.pk or registration.status not in SEAT_STATUSES:
+        return False
+    if not registration.attends_online:
+        return False
+    event = registration.event
+    return access.can(user, "view", event) and _admitted(user, event, _held_level(event))
 
 
 @rule("events.view_release")

@@ -61,6 +61,10 @@ def seats_taken(event: EventPage, country=None) -> int:
 
 
 def has_seat(event: EventPage, country: str, attendance: str = "") -> bool:
+    """Whether one more registrant from ``country`` attending as ``attendance`` fits now.
+
+    Counts seats only; whether someone is waiting ahead is ``register``'s question, which it
+    answers by promoting the waitlist first (under the event's lock)."""
     if attendance == Attendance.ONLINE and event.format == EventFormat.HYBRID:
         return True  # the online room of a hybrid event has no seat limit
     if event.capacity is not None and seats_taken(event) >= event.capacity:
@@ -142,6 +146,7 @@ def register(
     registrants take seats, so online ones are never waitlisted."""
     if not access.can(user, "events.register", event):
         raise NotAllowed
+    stamped = now
     now = now or timezone.now()
     state = event.registration_state(now)
     if state != "open":
@@ -153,6 +158,9 @@ def register(
     with transaction.atomic():
         # The control path of the concurrency test skips the lock to show what it prevents.
         current = event if _skip_lock else lock_event(event)
+        # The line is the order requests get the lock: stamp the arrival under it, or one
+        # that waited here would carry an earlier time than the one holding the lock.
+        now = stamped or timezone.now()
         # The page the request loaded may be stale: an editor may have cancelled or closed
         # the event since. Decide on the row as committed now.
         state = current.registration_state(now)
@@ -162,6 +170,11 @@ def register(
             raise RegistrationError(
                 _("You are already registered for this event."), code="duplicate"
             )
+        # Those waiting come first. Wagtail's publish commits a raised capacity before its
+        # signal takes this lock to promote (record_event_change), so a newcomer can arrive
+        # in between and find the new seats free: fill them from the waitlist before
+        # deciding, and nobody is confirmed while someone eligible waits ahead of them.
+        _promote(current, now)
         if current.approval_required:
             status = RegistrationStatus.PENDING
         elif has_seat(current, country, attendance := clean_attendance(current, attendance)):
@@ -189,18 +202,32 @@ def register(
 
 
 def _promote(event: EventPage, now) -> list[Registration]:
-    """Fill free seats from the waitlist in arrival order. Call with the lock held."""
+    """Fill free seats from the waitlist in arrival order. Call with the lock held.
+
+    A waiting registrant is skipped only when they cannot have a seat (their country's quota
+    is full); at a hybrid event only in-person registrants wait, for room seats. Called by
+    every step that may free a seat or find one freed: cancel, a publish (capacity rise), and
+    ``register`` before it decides a newcomer's status."""
     promoted = []
     # A series frees seats for its remaining dates until the last one is over.
     if event.status != "scheduled" or event.is_over_at(now):
         return promoted
+    if event.capacity is not None and seats_taken(event) >= event.capacity:
+        return promoted  # the usual case when someone waits: no need to read the waitlist
     waiting = Registration.objects.filter(
         event=event, status=RegistrationStatus.WAITLISTED
     ).order_by("created_at", "pk")
+    # Register runs this on every request: a country found full stays full for the rest
+    # of the pass (promoting only adds seats), so it is counted once, not once per waiter.
+    full = set()
     for registration in waiting:
         if event.capacity is not None and seats_taken(event) >= event.capacity:
             break
+        kind = (registration.country, registration.attendance)
+        if kind in full:
+            continue
         if not has_seat(event, registration.country, registration.attendance):
+            full.add(kind)
             continue  # this country's quota is full; the next in line may still fit
         registration.status = RegistrationStatus.CONFIRMED
         registration.confirmed_at = now

@@ -2,7 +2,8 @@
 
 Each thread has its own database connection, so this is the same contention as requests on
 different workers or processes. A control race without the lock shows the harness can see an
-overbooking when there is one.
+overbooking when there is one; a control without the waitlist-first step in ``register`` shows
+it can see newcomers jump the line when an editor raises the capacity.
 """
 
 import threading
@@ -15,7 +16,7 @@ import pytest
 
 from community.models import Membership
 from events import services
-from events.models import Registration, RegistrationStatus
+from events.models import EventPage, Registration, RegistrationStatus
 from events.services import RegistrationError
 from tests.factories import make_member
 
@@ -162,3 +163,108 @@ def test_cancellations_racing_with_registrations_never_overbook(make_event):
             "user_id", flat=True
         )
     ) == {u.pk for u in waiting}
+
+
+# --- a capacity raise racing newcomers (issue 8, point 6) --------------------------------
+
+
+def line_jumpers(event):
+    """Confirmed registrations that arrived after someone who is still waiting."""
+    rows = list(Registration.objects.filter(event=event).order_by("created_at", "pk"))
+    waiting = [(r.created_at, r.pk) for r in rows if r.status == RegistrationStatus.WAITLISTED]
+    if not waiting:
+        return []
+    first = min(waiting)
+    return [r for r in rows if r.holds_seat and (r.created_at, r.pk) > first]
+
+
+def publish_capacity(event, capacity):
+    page = EventPage.objects.get(pk=event.pk).get_latest_revision_as_object()
+    page.capacity = capacity
+    page.save_revision().publish()
+
+
+@pytest.fixture
+def full_event_with_line(make_event):
+    """Five seats taken, ten members waiting for them, in that order."""
+    event = make_event(capacity=5)
+    for user in many_members(15):
+        services.register(user, event)
+    assert counts(event) == (5, 10)
+    return event
+
+
+@pytest.fixture
+def publish_gap(monkeypatch):
+    """Hold Wagtail's publish between committing the page and its promotion step, and tell
+    the newcomers when the new capacity is committed: the window the attack used."""
+    gap = threading.Event()
+    real = services.record_event_change
+
+    def held(event, **kwargs):
+        gap.set()
+        time.sleep(0.3)
+        return real(event, **kwargs)
+
+    monkeypatch.setattr(services, "record_event_change", held)
+    return gap
+
+
+def _newcomer(user, event, gap):
+    assert gap.wait(timeout=10), "the publish never committed"
+    return services.register(user, event)
+
+
+def test_capacity_raise_racing_newcomers_keeps_the_line(full_event_with_line, publish_gap):
+    event = full_event_with_line
+    line = set(
+        Registration.objects.filter(event=event, status="waitlisted").values_list("pk", flat=True)
+    )
+    newcomers = many_members(20)
+    calls = [lambda: publish_capacity(event, 18)]
+    calls += [lambda u=u: _newcomer(u, event, publish_gap) for u in newcomers]
+    results, errors = race(calls)
+    assert errors == []
+    assert EventPage.objects.get(pk=event.pk).capacity == 18
+    # All ten who waited got a seat; three of the new seats were left for newcomers.
+    assert counts(event) == (18, 17)
+    assert line <= set(
+        Registration.objects.filter(event=event, status="confirmed").values_list("pk", flat=True)
+    )
+    assert line_jumpers(event) == []
+    arrivals = list(
+        Registration.objects.filter(event=event, user__in=newcomers).order_by("created_at", "pk")
+    )
+    # Among the newcomers too, the seats went to the first three to arrive.
+    assert [r.status for r in arrivals] == ["confirmed"] * 3 + ["waitlisted"] * 17
+
+
+def test_control_without_waitlist_first_newcomers_jump_the_line(
+    full_event_with_line, publish_gap, monkeypatch
+):
+    """Proves the race above is real: if ``register`` leaves promotion to the publish step,
+    as it used to, the same harness sees newcomers take the new seats."""
+    event = full_event_with_line
+    real_promote = services._promote
+    publishing = threading.local()
+    real_record = services.record_event_change
+
+    def record(event, **kwargs):
+        publishing.active = True
+        try:
+            return real_record(event, **kwargs)
+        finally:
+            publishing.active = False
+
+    def promote_on_publish_only(event, now):
+        return real_promote(event, now) if getattr(publishing, "active", False) else []
+
+    monkeypatch.setattr(services, "record_event_change", record)
+    monkeypatch.setattr(services, "_promote", promote_on_publish_only)
+    newcomers = many_members(20)
+    calls = [lambda: publish_capacity(event, 18)]
+    calls += [lambda u=u: _newcomer(u, event, publish_gap) for u in newcomers]
+    results, errors = race(calls)
+    assert errors == []
+    assert counts(event)[0] == 18
+    assert line_jumpers(event), "no newcomer jumped the line without the waitlist-first step"

@@ -1,4 +1,5 @@
-"""A hypothesis state machine over register / cancel / promote / change capacity.
+"""A hypothesis state machine over register / cancel / promote / change capacity, including
+a newcomer registering between a publish that raised the capacity and its promotion step.
 
 Run on a single event and on a series whose first date is past (a registration covers every
 remaining date, so the series must behave like an event still to come).
@@ -147,6 +148,39 @@ def test_registration_state_machine(make_event, pool, editor, monkeypatch, shape
             self._note_capacity(capacity)
             EventPage.objects.filter(pk=self.event.pk).update(capacity=capacity)
             services.promote_waitlist(self.event)
+
+        @rule(capacity=capacities, who=st.integers(min_value=0, max_value=POOL - 1))
+        def publish_then_newcomer_before_promotion(self, capacity, who):
+            """Wagtail's publish commits the new capacity before its signal takes the lock to
+            promote; a newcomer registering in that gap must still queue behind the line."""
+            rotated = pool[who:] + pool[:who]
+            newcomer = next((u for u in rotated if self.active_of(u) is None), None)
+            seats = self.seats()
+            line = list(
+                Registration.objects.filter(event=self.event, status=S.WAITLISTED)
+                .order_by("created_at", "pk")
+                .values_list("pk", flat=True)
+            )
+            self._note_capacity(capacity)
+            # The publish's first half: the row committed, no promotion yet.
+            EventPage.objects.filter(pk=self.event.pk).update(capacity=capacity)
+            if newcomer is None:
+                services.promote_waitlist(self.event)  # everyone is registered already
+                return
+            registration = services.register(newcomer, self.event)
+            free = None if capacity is None else max(capacity - seats, 0)
+            moved = line if free is None else line[:free]
+            confirmed = set(
+                Registration.objects.filter(pk__in=line, status=S.CONFIRMED).values_list(
+                    "pk", flat=True
+                )
+            )
+            assert confirmed == set(moved), "the seats did not go to the line in order"
+            seat_left = free is None or free > len(line)
+            assert registration.status == (S.CONFIRMED if seat_left else S.WAITLISTED)
+            self.joined_waitlist.update(line)
+            if registration.status == S.WAITLISTED:
+                self.joined_waitlist.add(registration.pk)
 
         def _note_capacity(self, capacity):
             seats = self.seats()
