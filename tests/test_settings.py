@@ -116,7 +116,8 @@ def test_postmark_provider_uses_anymail_with_the_token_from_the_environment():
         ANYMAIL_POSTMARK_SERVER_TOKEN="sample-token",
     )
     assert values["MAILERS"]["default"]["BACKEND"] == "anymail.backends.postmark.EmailBackend"
-    assert values["ANYMAIL"] == {"POSTMARK_SERVER_TOKEN": "sample-token"}
+    # A send never waits forever on the provider: the HTTP timeout is always set.
+    assert values["ANYMAIL"] == {"POSTMARK_SERVER_TOKEN": "sample-token", "REQUESTS_TIMEOUT": 30.0}
 
 
 def test_mailgun_provider_uses_anymail():
@@ -144,6 +145,7 @@ def test_production_defaults_to_smtp_configured_from_the_environment():
         "username": "sample-user",
         "password": "sample-password",
         "use_tls": False,
+        "timeout": 30,
     }
 
 
