@@ -5,10 +5,9 @@ link" requests at once, HEAD on feeds, and cancelling an event that has an unpub
 """
 
 import io
-import threading
 
 from django.conf import settings
-from django.db import IntegrityError, connection
+from django.db import IntegrityError
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
@@ -24,6 +23,7 @@ from events.models import CalendarToken, EventPage, Registration, Topic
 from tests.community.test_accounts import VALID_APPLICATION, _counts, _membership_state
 from tests.events.test_admin import register_members
 from tests.factories import make_member
+from tests.races import race
 
 FEED = "/events/feed.ics"
 needs_postgres = pytest.mark.skipif(
@@ -225,33 +225,6 @@ def test_events_index_ignores_control_characters_in_its_filters(client, make_eve
 # --- 14. Many "create calendar link" requests at once -------------------------------------
 
 
-def _race(calls):
-    barrier = threading.Barrier(len(calls))
-    results, errors = [], []
-    lock = threading.Lock()
-
-    def run(call):
-        try:
-            barrier.wait(timeout=30)
-            outcome = call()
-        except Exception as exc:  # noqa: BLE001 — every failure is what the test counts
-            with lock:
-                errors.append(exc)
-            return
-        finally:
-            connection.close()
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a request hung"
-    return results, errors
-
-
 @pytest.mark.postgres
 @needs_postgres
 @pytest.mark.django_db(transaction=True)
@@ -266,7 +239,7 @@ def test_ten_concurrent_create_requests_leave_exactly_one_working_link(had_token
         client.force_login(member)
         clients.append(client)
     page = reverse("events:calendar_token")
-    results, errors = _race([lambda c=c: c.post(page, {"action": "create"}) for c in clients])
+    results, errors = race([lambda c=c: c.post(page, {"action": "create"}) for c in clients])
     assert errors == []
     assert [r.status_code for r in results] == [302] * 10
     active = CalendarToken.objects.filter(user=member, revoked_at__isnull=True)
@@ -286,7 +259,7 @@ def test_without_the_member_lock_the_race_breaks_the_constraint(monkeypatch):
     member = make_member(kind=Membership.Kind.OTHER)
     seen = []
     for _round in range(5):
-        _results, errors = _race([lambda: tokens.issue(member) for _ in range(10)])
+        _results, errors = race([lambda: tokens.issue(member) for _ in range(10)])
         seen.extend(e for e in errors if isinstance(e, IntegrityError))
         if seen:
             break
