@@ -60,8 +60,11 @@ PRIVILEGED_ROLES = frozenset({Role.MODERATOR, Role.EDITOR, Role.ADMIN})
 STAFF_ROLES = frozenset({Role.EDITOR, Role.ADMIN})
 
 _ROLE_CACHE_ATTR = "_community_roles"
+_HELD_CACHE_ATTR = "_community_held_roles"
 _STATUS_CACHE_ATTR = "_community_membership_status"
 _VERIFIED_EMAIL_CACHE_ATTR = "_community_verified_email"
+_MFA_CACHE_ATTR = "_community_has_authenticator"
+_ASSURANCE_ATTR = "_community_assurance"
 # Statuses whose holder may not submit the application again.
 _CLOSED_STATUSES = frozenset({"rejected", "suspended"})
 
@@ -92,28 +95,122 @@ def _load(user) -> tuple[frozenset[Role], str]:
     return frozenset(found), status or ""
 
 
+class Assurance(StrEnum):
+    """How this user object reached the policy, which decides whether privileged roles
+    (moderator, editor, administrator) are in force. A password alone never gives them: a
+    stolen password must not open staff-only content, exports or the admin.
+
+    Only ``community.middleware.SessionAssuranceMiddleware`` sets ``VERIFIED_SESSION``, and
+    only for a session that passed two-step verification with an authenticator the account
+    still has. A user object nobody assured (a task, a command) counts as ``LINK``.
+    """
+
+    # A signed-in session that passed two-step verification.
+    VERIFIED_SESSION = "verified_session"
+    # A signed-in session that did not (password only, or verification not set up).
+    UNVERIFIED_SESSION = "unverified_session"
+    # An email to the account's own address: privileged while the account has two-step
+    # verification, as the mailbox is the owner's and not a session's.
+    MAILBOX = "mailbox"
+    # A capability link (a private calendar feed): never more than a member's.
+    LINK = "link"
+
+
+def assure(user, assurance: Assurance):
+    """Record how ``user`` reached the policy (see :class:`Assurance`); returns ``user``."""
+    if (
+        user is not None
+        and user.is_authenticated
+        and getattr(user, _ASSURANCE_ATTR, None) != assurance
+    ):
+        # Only the roles in force depend on it; what the account holds stays cached.
+        if hasattr(user, _ROLE_CACHE_ATTR):
+            delattr(user, _ROLE_CACHE_ATTR)
+        setattr(user, _ASSURANCE_ATTR, Assurance(assurance))
+    return user
+
+
+def has_authenticator(user) -> bool:
+    """The account has two-step verification set up; cached for the request."""
+    return _has_authenticator(user)
+
+
+def _has_authenticator(user) -> bool:
+    cached = getattr(user, _MFA_CACHE_ATTR, None)
+    if cached is None:
+        from allauth.mfa.utils import is_mfa_enabled
+
+        cached = is_mfa_enabled(user)
+        setattr(user, _MFA_CACHE_ATTR, cached)
+    return cached
+
+
+def _privileges_in_force(user, held: frozenset[Role]) -> bool:
+    if not held & PRIVILEGED_ROLES:
+        return True
+    assurance = getattr(user, _ASSURANCE_ATTR, Assurance.LINK)
+    if assurance == Assurance.VERIFIED_SESSION:
+        return True
+    return assurance == Assurance.MAILBOX and _has_authenticator(user)
+
+
+def _as_member(held: frozenset[Role]) -> frozenset[Role]:
+    """What a privileged account is without two-step verification: a member."""
+    return frozenset((held - PRIVILEGED_ROLES - {Role.PENDING}) | {Role.MEMBER})
+
+
+def _load_cached(user) -> frozenset[Role]:
+    held = getattr(user, _HELD_CACHE_ATTR, None)
+    if held is None:
+        held, status = _load(user)
+        setattr(user, _HELD_CACHE_ATTR, held)
+        setattr(user, _STATUS_CACHE_ATTR, status)
+    return held
+
+
 def roles(user) -> frozenset[Role]:
-    """The viewer's roles, from groups and membership; cached on the user for the request."""
+    """The viewer's roles in force, from groups and membership, with privileged roles only
+    where :class:`Assurance` allows them; cached on the user for the request."""
     if user is None or not user.is_authenticated or not user.is_active:
         return frozenset({Role.ANONYMOUS})
     cached = getattr(user, _ROLE_CACHE_ATTR, None)
     if cached is not None:
         return cached
-    result, status = _load(user)
+    held = _load_cached(user)
+    result = held if _privileges_in_force(user, held) else _as_member(held)
     setattr(user, _ROLE_CACHE_ATTR, result)
-    setattr(user, _STATUS_CACHE_ATTR, status)
     return result
+
+
+def held_roles(user) -> frozenset[Role]:
+    """The roles the account holds, whether or not this session has put the privileged ones
+    in force. Only for telling a person what their account needs (the MFA gate, the account
+    page): every access decision uses :func:`roles`."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return frozenset({Role.ANONYMOUS})
+    return _load_cached(user)
+
+
+def privileges_pending(user) -> bool:
+    """The account holds a privileged role that this session has not put in force yet."""
+    return bool(held_roles(user) & PRIVILEGED_ROLES) and not (roles(user) & PRIVILEGED_ROLES)
 
 
 def forget_roles(user) -> None:
     """Drop the cached roles, after groups changed within the same request."""
-    for attr in (_ROLE_CACHE_ATTR, _STATUS_CACHE_ATTR, _VERIFIED_EMAIL_CACHE_ATTR):
+    for attr in (
+        _ROLE_CACHE_ATTR,
+        _HELD_CACHE_ATTR,
+        _STATUS_CACHE_ATTR,
+        _VERIFIED_EMAIL_CACHE_ATTR,
+        _MFA_CACHE_ATTR,
+    ):
         if hasattr(user, attr):
             delattr(user, attr)
 
 
 def _membership_status(user) -> str:
-    roles(user)
+    _load_cached(user)
     return getattr(user, _STATUS_CACHE_ATTR, "")
 
 
@@ -138,8 +235,13 @@ def has_role(user, *wanted: Role) -> bool:
 
 
 def is_privileged(user) -> bool:
-    """Roles that must use MFA: moderators, editors, administrators."""
+    """A moderator, editor or administrator role is in force for this viewer."""
     return bool(roles(user) & PRIVILEGED_ROLES)
+
+
+def holds_privileged_role(user) -> bool:
+    """The account holds a role that requires two-step verification, in force or not."""
+    return bool(held_roles(user) & PRIVILEGED_ROLES)
 
 
 def is_staff(user) -> bool:

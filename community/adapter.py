@@ -21,10 +21,22 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_login_redirect_url(self, request):
         # Reached only without a ``next``. Moderators, editors and admins without MFA set it
         # up first; the setup's last page offers the way on to their dashboard.
-        if access.is_privileged(request.user) and not is_mfa_enabled(request.user):
+        if access.holds_privileged_role(request.user) and not is_mfa_enabled(request.user):
             accounts.remember_destination(request, accounts.dashboard_url())
             return reverse("mfa_activate_totp")
         return accounts.dashboard_url()
+
+    def _get_login_attempts_cache_key(self, request, **credentials):
+        """The "key" of the ``login_failed`` rate limit: the address *and* the client's IP.
+
+        allauth keys it on the address alone, so five wrong passwords from anywhere lock the
+        account for everyone, its owner included: a way to keep a member out of their own
+        account. Per address and IP, an attacker only pauses their own attempts; guessing from
+        many addresses is held back by the per-IP limit, the password rules and, for every
+        privileged role, two-step verification. Overrides a private allauth method on purpose:
+        tests/community/test_rate_limits.py fails if allauth stops calling it."""
+        key = super()._get_login_attempts_cache_key(request, **credentials)
+        return f"{key}:{self.get_client_ip(request)}"
 
     def get_signup_redirect_url(self, request):
         # A new account has one thing to do: apply for membership.

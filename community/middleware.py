@@ -9,14 +9,17 @@ from urllib.parse import urlparse
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.middleware import get_user
 from django.http import Http404
 from django.middleware import csp
 from django.shortcuts import redirect, resolve_url
 from django.template.response import TemplateResponse
+from django.utils.functional import SimpleLazyObject
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.defaults import page_not_found
 
-from allauth.mfa.utils import is_mfa_enabled
+from allauth.account.authentication import get_authentication_records
 
 from . import access
 from .accounts import remember_destination
@@ -36,11 +39,48 @@ def no_admin_access(request):
 
 
 def _admin_admits(user) -> bool:
-    """Whether Wagtail's admin lets ``user`` in at all. Only when it would not does this
-    middleware answer in its place (Wagtail's own answer is the sign-in loop). Wagtail's
-    permission is honoured beside the policy so that a hand-granted ``access_admin`` reaches
-    the admin, where each screen still asks the access policy."""
-    return access.can(user, "access_admin") or user.has_perm("wagtailadmin.access_admin")
+    """Whether Wagtail's admin lets ``user`` in at all, once their session has passed two-step
+    verification. Only when it would not does this middleware answer in its place (Wagtail's
+    own answer is the sign-in loop). Wagtail's permission is honoured beside the policy so that
+    a hand-granted ``access_admin`` reaches the admin, where each screen still asks the access
+    policy."""
+    return bool(access.held_roles(user) & access.STAFF_ROLES) or user.has_perm(
+        "wagtailadmin.access_admin"
+    )
+
+
+def session_passed_mfa(request, user) -> bool:
+    """This session signed in (or re-authenticated) with a second factor the account still
+    has. allauth records each authentication step in the session; we record one more when an
+    authenticator is set up (community.signals), which also proves the second factor."""
+    records = get_authentication_records(request, user)
+    return any(record.get("method") == "mfa" for record in records) and (
+        access.has_authenticator(user)
+    )
+
+
+def _assured_user(request):
+    user = get_user(request)
+    if user.is_authenticated:
+        passed = session_passed_mfa(request, user) if access.holds_privileged_role(user) else False
+        access.assure(
+            user,
+            access.Assurance.VERIFIED_SESSION if passed else access.Assurance.UNVERIFIED_SESSION,
+        )
+    return user
+
+
+class SessionAssuranceMiddleware:
+    """Tells the access policy whether this session passed two-step verification: privileged
+    roles are in force only in a session that did (see ``access.Assurance``). Lazy, like
+    Django's own ``request.user``: a request that never looks at the user costs nothing."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.user = SimpleLazyObject(lambda: _assured_user(request))
+        return self.get_response(request)
 
 
 class RequireMFAForPrivilegedRolesMiddleware:
@@ -60,15 +100,29 @@ class RequireMFAForPrivilegedRolesMiddleware:
             # to set it up for a place their role cannot open anyway.
             if path.startswith(ADMIN_PREFIX) and not _admin_admits(request.user):
                 return no_admin_access(request)
-            if access.is_privileged(request.user) and not is_mfa_enabled(request.user):
-                messages.warning(
-                    request,
-                    _("Your role requires two-step verification. Set it up to continue."),
-                )
-                if request.method == "GET":
-                    remember_destination(request, request.get_full_path())
-                return redirect("mfa_activate_totp")
+            if access.privileges_pending(request.user):
+                return self.verify_first(request)
         return None
+
+    @staticmethod
+    def verify_first(request):
+        """A privileged account in a session without two-step verification: set it up, or
+        confirm it with the second factor, then come back here."""
+        destination = request.get_full_path() if request.method == "GET" else ""
+        if access.has_authenticator(request.user):
+            messages.info(
+                request,
+                _("Confirm it is you with your authenticator app to use your staff role."),
+            )
+            url = resolve_url("mfa_reauthenticate")
+            return redirect(f"{url}?{urlencode({'next': destination})}" if destination else url)
+        messages.warning(
+            request,
+            _("Your role requires two-step verification. Set it up to continue."),
+        )
+        if destination:
+            remember_destination(request, destination)
+        return redirect("mfa_activate_totp")
 
     @staticmethod
     def never_back_to_login(request, response):

@@ -4,6 +4,9 @@ from django.contrib.auth.models import Group, Permission
 from django.db.models.signals import post_migrate, post_save
 from django.dispatch import receiver
 
+from allauth.account.internal.flows.login import record_authentication
+from allauth.mfa.signals import authenticator_added
+
 from . import access
 
 
@@ -86,3 +89,13 @@ def create_membership(sender, instance, created, raw=False, **kwargs):
         from .models import Membership
 
         Membership.objects.get_or_create(user=instance)
+
+
+@receiver(authenticator_added)
+def second_factor_proven(sender, request, user, authenticator, **kwargs):
+    """Setting up an authenticator means entering a code from it: the session has passed
+    two-step verification, so a new moderator or editor can go on to their work without
+    signing in again (community.middleware.session_passed_mfa reads this record)."""
+    if request is not None and getattr(request, "session", None) is not None:
+        # allauth's own log of the session's authentication steps, which it fills at sign-in.
+        record_authentication(request, user, "mfa", id=authenticator.pk, type=authenticator.type)

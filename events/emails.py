@@ -85,10 +85,15 @@ def recipient_zone(user, event) -> str:
     return name
 
 
+def _recipient(registration):
+    """The registrant as an email's recipient: the policy sees a mailbox, not a session."""
+    return access.assure(registration.user, access.Assurance.MAILBOX)
+
+
 def may_receive_details(registration) -> bool:
     """Whether the registrant may still see the event right now."""
     event = registration.event
-    return event.live and access.can(registration.user, "view", event)
+    return event.live and access.can(_recipient(registration), "view", event)
 
 
 def delivery_refusal(record) -> str | None:
@@ -113,7 +118,7 @@ def delivery_refusal(record) -> str | None:
     if (
         join_url
         and join_url in (record.body_text + record.body_html + str(record.attachments))
-        and not access.can(registration.user, "events.see_join_link", registration)
+        and not access.can(_recipient(registration), "events.see_join_link", registration)
     ):
         return "The recipient may no longer see this event's join link."
     return None
@@ -221,7 +226,7 @@ def send_registration_email(
         and holds_seat
         and bool(event.online_join_url)
         and event.status == EventStatus.SCHEDULED
-        and access.can(registration.user, "events.see_join_link", registration)
+        and access.can(_recipient(registration), "events.see_join_link", registration)
     )
 
     attachments = []
@@ -315,14 +320,15 @@ def due_reminders(now=None) -> list[tuple[Registration, int, str]]:
 
 
 def enqueue_due_reminders(now=None) -> dict[int, int]:
-    """Queue every due reminder (after commit). Returns {hours: count queued}."""
+    """Queue every due reminder (in the caller's transaction, like ``notify``). Returns
+    {hours: count queued}."""
     from .tasks import send_registration_email as task
 
     counts = {int(h): 0 for h in settings.EVENT_REMINDER_HOURS}
     for registration, hours, key in due_reminders(now):
         start = next_start(registration.event, now or timezone.now())
         args = (registration.pk, f"reminder_{hours}h", key, True, start.isoformat())
-        transaction.on_commit(lambda args=args: task.enqueue(*args))
+        task.enqueue(*args)
         counts[hours] = counts.get(hours, 0) + 1
     return counts
 

@@ -254,8 +254,10 @@ def event_file(request, page_id):
 
 
 def _owner(token):
+    """The feed's owner as a capability link sees them: never more than a member, whatever
+    their staff role (a calendar link travels further than a verified session)."""
     row = tokens.lookup(token)
-    return row.user if row is not None else None
+    return access.assure(row.user, access.Assurance.LINK) if row is not None else None
 
 
 def _no_such_feed():

@@ -1,9 +1,7 @@
-"""Hand registration emails to the task queue once the transaction commits."""
+"""Hand registration emails to the task queue in the transaction that causes them."""
 
 from contextlib import contextmanager
 from contextvars import ContextVar
-
-from django.db import transaction
 
 # An editor's words for the cancellation emails. Wagtail's publish signal reaches
 # record_event_change with only the page, so cancel_event sets the text here for the length
@@ -21,7 +19,12 @@ def cancellation_message(text: str):
 
 
 def notify(registration, kind: str, *, had_invite: bool | None = None) -> None:
-    """Queue the email ``kind`` for ``registration`` after commit.
+    """Queue the email ``kind`` for ``registration``, in the caller's transaction.
+
+    The database queue writes the task row in that transaction, so the email is committed
+    with the change that causes it and rolled back with it: no moment exists where the change
+    is saved and the email is not (a process killed after the commit, before any on_commit
+    callback, loses nothing). The worker sees the task only once the change is committed.
 
     The key fixes what the email is about (registration, kind, event and registration
     sequence), so a retried task or a repeated call never sends it twice.
@@ -41,4 +44,4 @@ def notify(registration, kind: str, *, had_invite: bool | None = None) -> None:
     message = _cancellation_message.get() if kind == "event_cancelled" else ""
     if message:
         args = (*args, None, message)
-    transaction.on_commit(lambda: send_registration_email.enqueue(*args))
+    send_registration_email.enqueue(*args)

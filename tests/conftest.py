@@ -59,19 +59,30 @@ def expert(db):
     return make_member(kind=Membership.Kind.EXPERT)
 
 
+def verified(user):
+    """``user`` as the policy sees them in a session that passed two-step verification, for
+    tests that call the policy or a service directly. (In the site only
+    ``SessionAssuranceMiddleware`` does this; a client needs ``client_for(user, mfa=True)``.)"""
+    from community import access
+
+    return access.assure(user, access.Assurance.VERIFIED_SESSION)
+
+
+# The privileged fixtures stand for the person at work in a verified session; a client made
+# from them still has to pass two-step verification (client_for(..., mfa=True)).
 @pytest.fixture
 def moderator(db):
-    return make_member(kind=Membership.Kind.LAW_ENFORCEMENT, staff_role="moderator")
+    return verified(make_member(kind=Membership.Kind.LAW_ENFORCEMENT, staff_role="moderator"))
 
 
 @pytest.fixture
 def editor(db):
-    return make_member(kind=Membership.Kind.OTHER, staff_role="editor")
+    return verified(make_member(kind=Membership.Kind.OTHER, staff_role="editor"))
 
 
 @pytest.fixture
 def admin_user(db):
-    return make_member(kind=Membership.Kind.OTHER, superuser=True)
+    return verified(make_member(kind=Membership.Kind.OTHER, superuser=True))
 
 
 @pytest.fixture
@@ -86,24 +97,60 @@ def user_for_role(request, db):
 
 
 def with_mfa(user):
-    """Give a privileged user a TOTP authenticator so the MFA gate lets them through."""
+    """Give a privileged user a TOTP authenticator (once) so the MFA gate lets them through."""
+    from allauth.mfa.models import Authenticator
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
+    existing = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if existing is not None:
+        from allauth.mfa.utils import decrypt
+
+        return decrypt(existing.data["secret"])
     secret = generate_totp_secret()
     TOTP.activate(user, secret)
     return secret
 
 
+def pass_mfa_in(session, user):
+    """Record in ``session`` (a SessionStore) that it signed in with its second factor, as
+    allauth's sign-in does after the code step; gives the user an authenticator if needed."""
+    from django.test import RequestFactory
+
+    from allauth.account.internal.flows.login import record_authentication
+    from allauth.mfa.models import Authenticator
+
+    with_mfa(user)
+    authenticator = Authenticator.objects.filter(user=user).first()
+    request = RequestFactory().get("/")
+    request.session = session
+    record_authentication(request, user, "mfa", id=authenticator.pk, type="totp")
+    return session
+
+
+def pass_mfa(client, user):
+    """The same for a test client's session."""
+    pass_mfa_in(client.session, user).save()
+    return client
+
+
 @pytest.fixture
 def client_for():
-    """Return a logged-in client for a user (None → anonymous)."""
+    """Return a logged-in client for a user (None → anonymous).
 
-    def make(user, mfa=False):
+    A moderator, editor or admin gets, like the fixtures, a session that passed two-step
+    verification (an authenticator and the record allauth's sign-in writes), which their role
+    needs. ``mfa=False`` gives a password-only session, in which they browse as a member;
+    ``mfa=True`` gives anyone an authenticator and a verified session."""
+    from community import access
+
+    def make(user, mfa=None):
         client = Client()
         if user is not None:
-            if mfa:
-                with_mfa(user)
             client.force_login(user)
+            if mfa is None:
+                mfa = access.holds_privileged_role(type(user).objects.get(pk=user.pk))
+            if mfa:
+                pass_mfa(client, user)
         return client
 
     return make

@@ -55,7 +55,7 @@ call_command("createcachetable", verbosity=0)
 
 from community.models import Membership
 from home.models import HomePage, StandardPage
-from tests.conftest import with_mfa
+from tests.conftest import pass_mfa_in
 from tests.factories import make_member
 
 Locale.objects.create(language_code="en")
@@ -68,11 +68,11 @@ page = home.add_child(instance=StandardPage(title="Draft notes", slug="notes", l
 page.save_revision()
 
 admin = make_member(kind=Membership.Kind.OTHER, superuser=True, email="admin.dev@example.org")
-with_mfa(admin)
 session = SessionStore()
 session[SESSION_KEY] = str(admin.pk)
 session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
 session[HASH_SESSION_KEY] = admin.get_session_auth_hash()
+pass_mfa_in(session, admin)  # an admin's role needs a session that passed two-step verification
 session.create()
 journal = connection.cursor().execute("PRAGMA journal_mode").fetchone()[0]
 print(json.dumps({"session": session.session_key, "page": page.pk, "journal": journal}))

@@ -25,7 +25,7 @@ from bs4 import BeautifulSoup
 from community.models import Membership
 from community.page_writes import SerializePageWritesMiddleware
 from home.models import StandardPage
-from tests.conftest import site_home, with_mfa
+from tests.conftest import pass_mfa, site_home
 from tests.factories import make_member
 
 LOCKED = OperationalError("database is locked")
@@ -82,10 +82,9 @@ def make_editor_client():
     editor = make_member(
         kind=Membership.Kind.OTHER, staff_role="editor", email="editor.publish@example.org"
     )
-    with_mfa(editor)
     client = Client(raise_request_exception=False)
     client.force_login(editor)
-    return client
+    return pass_mfa(client, editor)
 
 
 # --- A failure half-way changes nothing ----------------------------------------------------

@@ -100,6 +100,8 @@ MIDDLEWARE = [
     "community.errors.MethodNotAllowedPageMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Privileged roles only in a session that passed two-step verification (access.Assurance).
+    "community.middleware.SessionAssuranceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "community.middleware.ContentSecurityPolicyMiddleware",
@@ -206,6 +208,8 @@ LOGOUT_REDIRECT_URL = "/"
 
 # --- allauth ------------------------------------------------------------------------------
 ACCOUNT_ADAPTER = "community.adapter.AccountAdapter"
+# Same work for a known and a new address, so the answer's timing tells nobody who has an account.
+ACCOUNT_FORMS = {"signup": "community.forms.SignupForm"}
 ACCOUNT_USER_DISPLAY = "community.accounts.user_display"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -230,9 +234,18 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "signup": "20/m/ip",
     "login": "30/m/ip",
+    # The "key" is the address together with the client's IP (AccountAdapter): five wrong
+    # passwords from one place pause sign-in to that account from that place only, so nobody
+    # elsewhere can lock a member out of their own account (docs/security.md).
     "login_failed": "10/m/ip,5/5m/key",
     "confirm_email": "1/3m/key",
 }
+# Behind a reverse proxy (TLS termination, load balancer) every request comes from the proxy's
+# address. With N trusted proxies in front, the client's address is the N-th entry from the
+# right of X-Forwarded-For, which only those proxies can write; with 0 (the default, for a
+# server reached directly) the header is ignored and REMOTE_ADDR counts. Rate limits count
+# per client address, so set this to the number of proxies you run (docs/configuration.md).
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
 MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = WAGTAIL_SITE_NAME

@@ -2,8 +2,6 @@
 
 from django import template
 
-from allauth.mfa.utils import is_mfa_enabled
-
 from .. import access, accounts, user_agents
 
 register = template.Library()
@@ -25,4 +23,11 @@ def account_destination(context) -> str:
 def mfa_setup_required(context) -> bool:
     """True when the viewer's role requires two-step verification they have not set up."""
     user = context["request"].user
-    return access.is_privileged(user) and not is_mfa_enabled(user)
+    return access.holds_privileged_role(user) and not access.has_authenticator(user)
+
+
+@register.simple_tag(takes_context=True)
+def staff_role_pending(context) -> bool:
+    """True when the viewer's account has a staff role that this session has not confirmed
+    with two-step verification yet (set up or not)."""
+    return access.privileges_pending(context["request"].user)

@@ -15,6 +15,7 @@ import pytest
 from community import access, services
 from community.access import Audience, Role
 from community.models import Membership
+from tests.conftest import verified
 from tests.factories import UserFactory, make_member
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "access.md"
@@ -256,7 +257,7 @@ def test_approval_turns_pending_into_member(editor):
 
 @pytest.mark.django_db
 def test_moderator_of_another_kind_does_not_see_law_enforcement_content():
-    user = make_member(kind=Membership.Kind.OTHER, staff_role="moderator")
+    user = verified(make_member(kind=Membership.Kind.OTHER, staff_role="moderator"))
     assert access.roles(user) == {Role.MEMBER, Role.MODERATOR}
     assert access.audiences(user) == {Audience.PUBLIC, Audience.MEMBERS}
     assert access.can(user, "moderate")
@@ -265,7 +266,7 @@ def test_moderator_of_another_kind_does_not_see_law_enforcement_content():
 
 @pytest.mark.django_db
 def test_superuser_without_membership_groups_is_admin():
-    user = UserFactory(is_superuser=True)
+    user = verified(UserFactory(is_superuser=True))
     assert access.roles(user) == {Role.ADMIN}
     assert access.audiences(user) == set(Audience.values)
 
@@ -300,7 +301,7 @@ def test_roles_are_cached_per_user_object(le_member, django_assert_num_queries):
 
 @pytest.mark.django_db
 def test_forget_roles_clears_the_cache(django_assert_num_queries):
-    user = make_member(kind=Membership.Kind.OTHER)
+    user = verified(make_member(kind=Membership.Kind.OTHER))
     assert access.roles(user) == {Role.MEMBER}
     membership = Membership.objects.get(user=user)
     membership.staff_role = "moderator"

@@ -68,7 +68,7 @@ def _user_id(client):
 )
 def test_privileged_without_mfa_are_sent_to_totp_activation(request, client_for, fixture, url):
     user = request.getfixturevalue(fixture)
-    client = client_for(user)
+    client = client_for(user, mfa=False)
     response = client.get(url)
     assert response.status_code == 302
     assert _path(response) == reverse("mfa_activate_totp")
@@ -80,7 +80,7 @@ def test_privileged_without_mfa_are_sent_to_totp_activation(request, client_for,
 
 @pytest.mark.parametrize("fixture", ["editor", "admin_user"])
 def test_privileged_cannot_reach_the_admin_by_following_redirects(request, client_for, fixture):
-    client = client_for(request.getfixturevalue(fixture))
+    client = client_for(request.getfixturevalue(fixture), mfa=False)
     response = client.get("/admin/", follow=True)
     visited = [urlparse(url).path for url, _status in response.redirect_chain]
     assert visited[0] == reverse("mfa_activate_totp")

@@ -78,7 +78,8 @@ def test_preview_shows_the_exact_email_and_sends_nothing(
         response = editor_client.post(url("message", event), message_form(preview="1"))
     assert response.status_code == 200
     assert mail.outbox == []
-    assert not OutboundEmail.objects.exists()
+    # Registration emails exist; no message to attendees does.
+    assert not OutboundEmail.objects.filter(key__startswith="event-message:").exists()
 
     page = parse_html(response)
     assert page.find("h1").get_text(strip=True) == f"Preview the message: {event.title}"
@@ -157,7 +158,8 @@ def test_change_the_message_returns_to_the_filled_form(editor_client, make_event
     assert page.select_one("input[name=recipients][checked]")["value"] == "active"
     assert page.select_one("input[name=batch]")["value"] == BATCH
     assert page.find("button", attrs={"name": "preview"}) is not None
-    assert not OutboundEmail.objects.exists()
+    # Registration emails exist; no message to attendees does.
+    assert not OutboundEmail.objects.filter(key__startswith="event-message:").exists()
 
 
 def test_a_fresh_form_has_a_new_batch_and_only_a_preview_button(editor_client, make_event):
@@ -197,7 +199,8 @@ def test_nobody_to_send_to_previews_with_no_send_button(
     with django_capture_on_commit_callbacks(execute=True):
         response = editor_client.post(url("message", event), message_form(send="1"))
     assert response.status_code == 200
-    assert not OutboundEmail.objects.exists()
+    # Registration emails exist; no message to attendees does.
+    assert not OutboundEmail.objects.filter(key__startswith="event-message:").exists()
     assert mail.outbox == []
 
 

@@ -7,6 +7,7 @@ import pytest
 from community import access
 from community.models import Membership
 from events import services
+from tests.conftest import verified
 from tests.factories import UserFactory, make_member
 
 pytestmark = pytest.mark.django_db
@@ -33,9 +34,10 @@ def _user(role):
         "member": lambda: make_member(kind=other),
         "law_enforcement": lambda: make_member(kind=Membership.Kind.LAW_ENFORCEMENT),
         "expert": lambda: make_member(kind=Membership.Kind.EXPERT),
-        "moderator": lambda: make_member(kind=other, staff_role="moderator"),
-        "editor": lambda: make_member(kind=other, staff_role="editor"),
-        "admin": lambda: make_member(kind=other, superuser=True),
+        # The documented roles are the roles in force: a verified session for the privileged.
+        "moderator": lambda: verified(make_member(kind=other, staff_role="moderator")),
+        "editor": lambda: verified(make_member(kind=other, staff_role="editor")),
+        "admin": lambda: verified(make_member(kind=other, superuser=True)),
     }[role]()
 
 
