@@ -8,4 +8,5 @@ class CommunityConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        # The "id" URL converter, before any URL module is read.
+        from . import converters, signals  # noqa: F401

@@ -299,4 +299,4 @@ def serve_media(request, media_id: int, filename: str):
         raise Http404 from None
 
 
-urlpatterns = [path("<int:media_id>/<path:filename>", serve_media, name="media_file")]
+urlpatterns = [path("<id:media_id>/<path:filename>", serve_media, name="media_file")]

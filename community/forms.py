@@ -9,7 +9,6 @@ from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.account.models import EmailAddress
 
 from .models import Membership
-from .validators import multi_line, single_line
 
 
 class MembershipApplicationForm(forms.ModelForm):
@@ -42,10 +41,6 @@ class MembershipApplicationForm(forms.ModelForm):
         self.fields["organisation_type"].choices = [("", _("Choose…"))] + list(
             Membership.OrganisationType.choices
         )
-        # Names and titles go into email headers, lists and spreadsheets: one line only.
-        for name in ("full_name", "organisation", "position"):
-            self.fields[name].validators.append(single_line)
-        self.fields["motivation"].validators.append(multi_line)
         self.fields["full_name"].widget.attrs["autocomplete"] = "name"
         self.fields["organisation"].widget.attrs["autocomplete"] = "organization"
         self.fields["position"].widget.attrs["autocomplete"] = "organization-title"

@@ -13,6 +13,8 @@ from wagtail.search import index
 
 from django_countries.fields import CountryField
 
+from .validators import multi_line, single_line
+
 
 class MembershipQuerySet(models.QuerySet):
     def awaiting_decision(self):
@@ -87,13 +89,19 @@ class Membership(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, blank=True)
-    full_name = models.CharField(_("full name"), max_length=150, blank=True)
-    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    # Names and titles go into email headers, lists and spreadsheets: one line only, in every
+    # form that edits them (the application and the admin's).
+    full_name = models.CharField(
+        _("full name"), max_length=150, blank=True, validators=[single_line]
+    )
+    organisation = models.CharField(
+        _("organisation"), max_length=200, blank=True, validators=[single_line]
+    )
     organisation_type = models.CharField(
         _("organisation type"), max_length=20, choices=OrganisationType.choices, blank=True
     )
     country = CountryField(_("country"), blank=True)
-    position = models.CharField(_("position"), max_length=150, blank=True)
+    position = models.CharField(_("position"), max_length=150, blank=True, validators=[single_line])
     staff_role = models.CharField(
         _("staff role"),
         max_length=20,
@@ -103,7 +111,9 @@ class Membership(models.Model):
         help_text=_("Lab staff and trusted members. Takes effect only while verified."),
     )
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
-    motivation = models.TextField(_("why you want to join"), max_length=2000, blank=True)
+    motivation = models.TextField(
+        _("why you want to join"), max_length=2000, blank=True, validators=[multi_line]
+    )
     applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -119,7 +129,7 @@ class Membership(models.Model):
     auto_verified_domain = models.CharField(
         _("verified automatically by domain"), max_length=253, blank=True
     )
-    staff_notes = models.TextField(_("staff notes"), blank=True)
+    staff_notes = models.TextField(_("staff notes"), blank=True, validators=[multi_line])
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -180,7 +190,7 @@ class AgencyDomain(index.Indexed, models.Model):
         ],
         help_text=_("Addresses at this domain or any of its subdomains are verified."),
     )
-    organisation = models.CharField(_("organisation"), max_length=200)
+    organisation = models.CharField(_("organisation"), max_length=200, validators=[single_line])
     country = CountryField(_("country"), blank=True)
     kind = models.CharField(
         _("members from this domain are"),

@@ -83,8 +83,8 @@ class MembershipViewSet(ModelViewSet):
     def get_urlpatterns(self):
         return [
             *super().get_urlpatterns(),
-            path("approve/<int:pk>/", self.construct_view(ApproveView), name="approve"),
-            path("reject/<int:pk>/", self.construct_view(RejectView), name="reject"),
+            path("approve/<id:pk>/", self.construct_view(ApproveView), name="approve"),
+            path("reject/<id:pk>/", self.construct_view(RejectView), name="reject"),
         ]
 
 

@@ -7,12 +7,12 @@ from . import feeds, views
 
 app_name = "events"
 urlpatterns = [
-    path("event-registrations/<int:event_id>/register/", views.register, name="register"),
-    path("event-registrations/<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("event-registrations/<id:event_id>/register/", views.register, name="register"),
+    path("event-registrations/<id:pk>/cancel/", views.cancel, name="cancel"),
     path("me/events/", views.my_events, name="my_events"),
     path("me/calendar/", feeds.calendar_token, name="calendar_token"),
     path("events/feed.ics", feeds.public_feed, name="feed"),
-    path("events/<int:page_id>/event.ics", feeds.event_file, name="event_ics"),
+    path("events/<id:page_id>/event.ics", feeds.event_file, name="event_ics"),
     path("calendar/<str:token>/events.ics", feeds.token_events_feed, name="calendar_events"),
     path(
         "calendar/<str:token>/my-events.ics",

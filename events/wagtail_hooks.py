@@ -52,7 +52,7 @@ def register_event_admin_urls():
             include((overview_urlpatterns, "events_overview"), namespace="events_overview"),
         ),
         path(
-            "events/<int:event_id>/registrations/",
+            "events/<id:event_id>/registrations/",
             include((admin_urlpatterns, "events_admin"), namespace="events_admin"),
         ),
     ]

@@ -22,7 +22,7 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "a long sample passphrase 42"
-ROUNDS = 9
+ROUNDS = 11
 
 
 @pytest.fixture(autouse=True)
@@ -37,32 +37,38 @@ def _as_in_production(settings):
 
 
 def _sign_up(email):
+    """Sign up once; returns (CPU seconds of this process, wall seconds, redirect target).
+
+    The assertion uses CPU time: it is the work the server does for the request (hashing,
+    rendering, the ORM), which is what differed, and unlike wall time it does not swing when
+    another process takes the machine's cores mid-measurement. Wall time is reported too."""
     client = Client()
-    started = time.perf_counter()
+    cpu, wall = time.process_time(), time.perf_counter()
     response = client.post(
         reverse("account_signup"), {"email": email, "password1": PASSWORD, "password2": PASSWORD}
     )
-    elapsed = time.perf_counter() - started
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     assert response.status_code == 302
-    return elapsed, response["Location"]
+    return cpu, wall, response["Location"]
 
 
 def test_known_and_new_addresses_take_the_same_time():
     known = [UserFactory() for _ in range(ROUNDS)]
     _sign_up("warm-up@example.org")  # first-request costs (templates, URL resolver)
-    new_times, known_times = [], []
+    new, old = {"cpu": [], "wall": []}, {"cpu": [], "wall": []}
     for n, user in enumerate(known):
         # Interleaved, so drift in the machine's load falls on both alike.
-        elapsed, new_target = _sign_up(f"new-{n}@example.org")
-        new_times.append(elapsed)
-        elapsed, known_target = _sign_up(user.email)
-        known_times.append(elapsed)
+        cpu, wall, new_target = _sign_up(f"new-{n}@example.org")
+        new["cpu"].append(cpu)
+        new["wall"].append(wall)
+        cpu, wall, known_target = _sign_up(user.email)
+        old["cpu"].append(cpu)
+        old["wall"].append(wall)
         assert new_target == known_target  # the answer itself says nothing either
-    gap_ms = abs(statistics.median(new_times) - statistics.median(known_times)) * 1000
-    assert gap_ms < 20, (
-        f"median new {statistics.median(new_times) * 1000:.0f} ms, "
-        f"known {statistics.median(known_times) * 1000:.0f} ms"
-    )
+    median = {k: (statistics.median(new[k]) * 1000, statistics.median(old[k]) * 1000) for k in new}
+    gap_ms = abs(median["cpu"][0] - median["cpu"][1])
+    report = "median CPU new {:.0f} ms, known {:.0f} ms; wall new {:.0f} ms, known {:.0f} ms"
+    assert gap_ms < 20, report.format(*median["cpu"], *median["wall"])
 
 
 def test_a_known_address_stores_nothing_and_sends_one_notice():

@@ -365,3 +365,62 @@ def test_cancel_event_without_a_draft_leaves_no_pending_changes(make_event, edit
     assert page.status == "cancelled"
     assert not page.has_unpublished_changes
     assert page.latest_revision_id == page.live_revision_id
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("field", "bad"),
+    [
+        ("organisation", "Sample\rAgency"),
+        ("position", "Sample\nAnalyst"),
+        ("position", "Sample\x07Analyst"),
+        ("staff_notes", "Sample\x1bnote"),
+    ],
+)
+def test_the_admin_membership_form_refuses_control_characters(
+    client_for, editor, member, field, bad
+):
+    """The rule lives on the model fields, so the admin's edit form refuses them too."""
+    from django.forms.models import model_to_dict
+
+    membership = member.membership
+    before = _membership_state(member)
+    url = f"/admin/membership-vetting/edit/{membership.pk}/"
+    client = client_for(editor)
+    assert client.get(url).status_code == 200
+    data = {
+        k: v or ""
+        for k, v in model_to_dict(membership).items()
+        if k in ("organisation", "organisation_type", "country", "position", "staff_notes")
+    }
+    response = client.post(url, {**data, field: bad})
+    assert response.status_code == 200  # the form again, with the error
+    page = BeautifulSoup(response.content, "html5lib").get_text(" ", strip=True)
+    assert "control characters" in page
+    assert _membership_state(member) == before
+    # The same form saves clean text (a tab and line breaks are fine in the notes).
+    response = client.post(url, {**data, "staff_notes": "Checked.\r\n\tSample note"})
+    assert response.status_code == 302
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["anon", "member"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/events/{n}/event.ics",
+        "/event-registrations/{n}/register/",
+        "/event-registrations/{n}/cancel/",
+        "/media-files/{n}/sample.mp3",
+        "/documents/{n}/sample.pdf",
+        "/documents/authenticate_with_password/{n}/",
+    ],
+)
+def test_ids_too_large_for_the_database_are_not_found(client_for, member, role, path):
+    """Found by the fuzz test: ``/events/9223372036854775808/event.ics`` was a 500 (the
+    database refuses a number past 64 bits). Every id route takes at most 18 digits."""
+    client = client_for(member if role == "member" else None)
+    for n in ("9223372036854775808", "9" * 40):
+        for method in ("get", "post"):
+            response = getattr(client, method)(path.format(n=n))
+            assert response.status_code == 404, (method, path, response.status_code)
