@@ -1,4 +1,11 @@
-"""iCalendar output for events: functions of their arguments, no request, no side effects.
+"""iCalendar output for events: no request, and no writes of its own.
+
+Most functions here read only their arguments. Three read the database, and say so in their
+docstrings: ``earlier_registrations_offset`` (a registrant's earlier registrations, for
+SEQUENCE), ``invite_calendar`` (through it, and through ``event.calendar``, which creates the
+event's calendar-state row when one is missing — the only write reachable from here, for rows
+made outside the publish path) and ``build_feed`` (``private_for``'s join-link capability, asked
+of the access policy for each of their registrations).
 
 Invites (one VEVENT with ORGANIZER/ATTENDEE, METHOD:REQUEST or CANCEL) and feeds (many
 VEVENTs, no METHOD or METHOD:PUBLISH) share ``build_vevent`` and ``add_timezones``, so a
@@ -263,6 +270,7 @@ def earlier_registrations_offset(registration) -> int:
     A member who cancelled received a CANCEL at (event + registration) sequence; their new
     registration starts again at 0, and a REQUEST with a lower or equal SEQUENCE for the same
     UID is ignored by calendar clients. Each earlier registration adds its own bumps plus one.
+    One query.
     """
     from django.db.models import Count, Sum
 
@@ -278,6 +286,9 @@ def earlier_registrations_offset(registration) -> int:
 
 def invite_calendar(registration, method, *, private=False, now=None) -> Calendar:
     """The iTIP message for one registrant: METHOD ``method``, one VEVENT, its VTIMEZONE.
+
+    Reads the database: the event's calendar state (created if missing) and the registrant's
+    earlier registrations.
 
     The caller passes sequences already bumped (services.cancel bumps the registration's,
     record_event_change the event's), so a CANCEL always outranks the invite it replaces.

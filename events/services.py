@@ -2,7 +2,8 @@
 event's lock row (EventCalendarState), recounts, then writes — so seats are never
 overbooked, whichever process or thread the requests arrive on."""
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,14 +42,40 @@ class NotAllowed(RegistrationError):
         super().__init__(_("Not found."), code="not_found")
 
 
+class Busy(RegistrationError):
+    """The event's lock was not free within ``EVENT_LOCK_TIMEOUT_SECONDS``: nothing was done."""
+
+    def __init__(self):
+        super().__init__(
+            _("Many people are registering for this event right now. Please try again."),
+            code="busy",
+        )
+
+
+# PostgreSQL's "lock_not_available": raised when lock_timeout runs out.
+_LOCK_NOT_AVAILABLE = "55P03"
+
+
 def lock_event(event: EventPage) -> EventPage:
     """Take the event's lock row and return the event as committed now.
 
     Must run inside a transaction. The lock row exists before the first registration
     (created outside the lock so that concurrent first requests do not race to insert it).
+    On PostgreSQL the wait is bounded by ``EVENT_LOCK_TIMEOUT_SECONDS`` (``SET LOCAL
+    lock_timeout``, for the rest of this transaction): a request that cannot have the lock in
+    time gets :class:`Busy` instead of holding a web worker until the gateway gives up.
     """
     EventCalendarState.for_event(event)
-    EventCalendarState.objects.select_for_update().get(pk=event.pk)
+    if connection.vendor == "postgresql":
+        milliseconds = int(float(settings.EVENT_LOCK_TIMEOUT_SECONDS) * 1000)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{milliseconds}ms"])
+    try:
+        EventCalendarState.objects.select_for_update().get(pk=event.pk)
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "pgcode", None) == _LOCK_NOT_AVAILABLE:
+            raise Busy from exc
+        raise
     return EventPage.objects.get(pk=event.pk)
 
 

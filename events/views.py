@@ -298,6 +298,18 @@ def register_on_page(request, event):
         registration = services.register(user, event, form.answers(), attendance=form.attendance())
     except services.NotAllowed as exc:
         raise Http404 from exc
+    except services.Busy as exc:
+        # Nothing was written; the answers stay in the form for a second try.
+        response = _render_event(
+            request,
+            event,
+            503,
+            form=form,
+            panel="open",
+            error_summary=_summary_errors(None, exc.message),
+        )
+        response["Retry-After"] = "2"
+        return response
     except services.RegistrationError as exc:
         for key, message in exc.field_errors.items():
             if key in form.fields:

@@ -47,6 +47,9 @@ WAGTAIL_SITE_NAME = env("SITE_NAME", "Responsible AI Lab")
 # Kept as a setting, not a constant: the organisation's membership changes.
 MEMBER_COUNTRY_COUNT = env_int("MEMBER_COUNTRY_COUNT", 195)
 MEMBERSHIP_VALIDITY_DAYS = env_int("MEMBERSHIP_VALIDITY_DAYS", 730)
+# How long a registration waits for the event's lock (PostgreSQL) before answering "busy, try
+# again": well under a gateway's timeout, well over a normal registration's few milliseconds.
+EVENT_LOCK_TIMEOUT_SECONDS = 5
 # Reminder emails before an event, in hours; each is sent once per registrant.
 EVENT_REMINDER_HOURS = [int(h) for h in env_list("EVENT_REMINDER_HOURS", "24,1")]
 # Registration answers are purged this many days after the event ends.
