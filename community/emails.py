@@ -20,6 +20,7 @@ from django.utils.module_loading import import_string
 from anymail.exceptions import AnymailInvalidAddress, AnymailRecipientsRefused
 
 from .models import OutboundEmail
+from .tasks import send_outbound_email as send_outbound_email_task
 
 
 def _render(template: str, context: dict) -> tuple[str, str, str]:
@@ -64,10 +65,8 @@ def queue_message(
     except IntegrityError:
         message, created = OutboundEmail.objects.get(key=key), False
     if created:
-        from .tasks import send_outbound_email
-
         pk = str(message.pk)
-        transaction.on_commit(lambda: send_outbound_email.enqueue(pk))
+        transaction.on_commit(lambda: send_outbound_email_task.enqueue(pk))
     return message
 
 
@@ -277,8 +276,6 @@ def requeue(queryset, now=None) -> int:
             next_attempt_at=None,
             lease_until=None,
         )
-        from .tasks import send_outbound_email
-
         for pk in pks:
-            transaction.on_commit(lambda pk=pk: send_outbound_email.enqueue(pk))
+            transaction.on_commit(lambda pk=pk: send_outbound_email_task.enqueue(pk))
     return len(pks)

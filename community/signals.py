@@ -8,6 +8,7 @@ from allauth.account.internal.flows.login import record_authentication
 from allauth.mfa.signals import authenticator_added
 
 from . import access
+from .models import Membership
 
 
 @receiver(post_migrate)
@@ -86,8 +87,6 @@ def ensure_role_groups(sender, app_config=None, using="default", **kwargs):
 @receiver(post_save, sender="auth.User")
 def create_membership(sender, instance, created, raw=False, **kwargs):
     if created and not raw:
-        from .models import Membership
-
         Membership.objects.get_or_create(user=instance)
 
 

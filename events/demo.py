@@ -17,6 +17,7 @@ from wagtailmedia.models import Media
 
 from home.models import MenuItem, SiteSettings
 
+from . import recurrence
 from .models import (
     EventCalendarState,
     EventIndexPage,
@@ -335,8 +336,6 @@ def _build_event(spec, today, media):
 
 def _make_series(event, repeat, today):
     """Six months of a monthly series; the second date skipped, the third moved a day."""
-    from . import recurrence
-
     event.repeat = repeat
     event.repeat_interval = 1
     event.repeat_until = today + dt.timedelta(days=183)

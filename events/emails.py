@@ -22,6 +22,7 @@ from community.models import OutboundEmail
 
 from . import ical
 from .models import SEAT_STATUSES, EventStatus, Registration, RegistrationStatus
+from .tasks import send_registration_email as send_registration_email_task
 
 KINDS = {
     "confirmed",
@@ -174,7 +175,7 @@ def build_context(registration, kind, *, hours=None, show_join=False, occurrence
     }
 
 
-def send_registration_email(
+def build_registration_email(
     registration_id: int,
     kind: str,
     key: str,
@@ -322,13 +323,11 @@ def due_reminders(now=None) -> list[tuple[Registration, int, str]]:
 def enqueue_due_reminders(now=None) -> dict[int, int]:
     """Queue every due reminder (in the caller's transaction, like ``notify``). Returns
     {hours: count queued}."""
-    from .tasks import send_registration_email as task
-
     counts = {int(h): 0 for h in settings.EVENT_REMINDER_HOURS}
     for registration, hours, key in due_reminders(now):
         start = next_start(registration.event, now or timezone.now())
         args = (registration.pk, f"reminder_{hours}h", key, True, start.isoformat())
-        task.enqueue(*args)
+        send_registration_email_task.enqueue(*args)
         counts[hours] = counts.get(hours, 0) + 1
     return counts
 

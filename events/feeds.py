@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from community import access, links
+from community.models import Membership
 
 from . import ical, tokens
 from .models import EventFormat, EventKind, EventPage, Registration, Topic
@@ -266,8 +267,6 @@ def _no_such_feed():
 
 
 def _membership_changed(owner):
-    from community.models import Membership
-
     changed = Membership.objects.filter(user=owner).values_list("updated_at", flat=True).first()
     return changed or owner.date_joined
 

@@ -20,14 +20,16 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from icalendar import Calendar, Conference, Event, vCalAddress, vDuration, vRecur
 
-from community import links
+from community import access, links
 
 from . import recurrence
+from .models import Registration
 
 PRODID = "-//Responsible AI Lab//Community events//EN"
 
@@ -272,10 +274,6 @@ def earlier_registrations_offset(registration) -> int:
     UID is ignored by calendar clients. Each earlier registration adds its own bumps plus one.
     One query.
     """
-    from django.db.models import Count, Sum
-
-    from .models import Registration
-
     if registration.pk is None:
         return 0
     totals = Registration.objects.filter(
@@ -358,8 +356,6 @@ def build_feed(
     other channel gets none. ``urls`` maps event ids to page addresses, so building the feed
     runs no query per event.
     """
-    from community import access
-
     registrations = registrations or {}
     urls = urls or {}
     cal = new_calendar(

@@ -3,6 +3,9 @@
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from .models import EventCalendarState
+from .tasks import send_registration_email as send_registration_email_task
+
 # An editor's words for the cancellation emails. Wagtail's publish signal reaches
 # record_event_change with only the page, so cancel_event sets the text here for the length
 # of its publish; from here it travels in each email task's arguments.
@@ -29,9 +32,6 @@ def notify(registration, kind: str, *, had_invite: bool | None = None) -> None:
     The key fixes what the email is about (registration, kind, event and registration
     sequence), so a retried task or a repeated call never sends it twice.
     """
-    from .models import EventCalendarState
-    from .tasks import send_registration_email
-
     event_sequence = (
         EventCalendarState.objects.filter(pk=registration.event_id)
         .values_list("sequence", flat=True)
@@ -44,4 +44,4 @@ def notify(registration, kind: str, *, had_invite: bool | None = None) -> None:
     message = _cancellation_message.get() if kind == "event_cancelled" else ""
     if message:
         args = (*args, None, message)
-    send_registration_email.enqueue(*args)
+    send_registration_email_task.enqueue(*args)

@@ -7,6 +7,8 @@ from django.utils import timezone
 from community import access, files
 from community.access import Audience, Role, rule
 
+from .services import active_registration
+
 SEAT_STATUSES = {"confirmed", "attended"}
 
 
@@ -119,8 +121,6 @@ def may_download_from_event(user, item) -> bool:
         return False
     if fields - set(_RELEASE_FIELDS):
         return True
-    from .services import active_registration
-
     registration = active_registration(user, event)
     for field, key in _RELEASE_FIELDS.items():
         if field not in fields:

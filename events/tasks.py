@@ -13,9 +13,9 @@ def send_registration_email(
     message: str = "",
 ) -> str:
     """Render the email ``kind`` (with its .ics when ``invite``) and queue it once under ``key``."""
-    from .emails import send_registration_email as send
+    from .emails import build_registration_email
 
-    return send(registration_id, kind, key, invite, occurrence, message=message)
+    return build_registration_email(registration_id, kind, key, invite, occurrence, message=message)
 
 
 @task()

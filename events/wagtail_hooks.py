@@ -20,6 +20,7 @@ from wagtail.admin.viewsets.pages import PageViewSet
 from wagtail.admin.widgets.button import HeaderButton
 
 from community import access
+from community.accounts import AccountLink
 
 from . import admin_views
 from .models import EventIndexPage, EventPage
@@ -168,10 +169,6 @@ def account_upcoming_section(request):
 
 @hooks.register("account_links")
 def account_links(request):
-    from django.urls import reverse
-
-    from community.accounts import AccountLink
-
     return [
         AccountLink(
             _("My events"),

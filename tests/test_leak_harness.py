@@ -227,7 +227,7 @@ def channels(client, user, site):
         for registration in Registration.objects.filter(user=user):
             for kind in EMAIL_KINDS:
                 key = f"event:{registration.pk}:leak-{kind}"
-                emails.send_registration_email(registration.pk, kind, key, True)
+                emails.build_registration_email(registration.pk, kind, key, True)
         for record in OutboundEmail.objects.order_by("pk"):
             if user.email not in record.to:
                 continue

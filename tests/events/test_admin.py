@@ -37,11 +37,11 @@ def editor_client(editor, client_for):
 def enqueued(monkeypatch):
     """Record registration-email tasks instead of running them (the email content is the
     email module's business; here only who is notified counts)."""
-    import events.tasks
+    import events.notifications
 
     calls = []
     fake = types.SimpleNamespace(enqueue=lambda *args: calls.append(args))
-    monkeypatch.setattr(events.tasks, "send_registration_email", fake)
+    monkeypatch.setattr(events.notifications, "send_registration_email_task", fake)
     return calls
 
 

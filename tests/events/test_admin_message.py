@@ -315,7 +315,7 @@ def test_the_message_travels_only_with_that_cancellation(
 @pytest.fixture
 def enqueued_tasks(monkeypatch):
     """Registration-email tasks as queued on commit (their arguments only)."""
-    import events.tasks
+    import events.notifications
 
     calls = []
 
@@ -324,5 +324,5 @@ def enqueued_tasks(monkeypatch):
         def enqueue(*args):
             calls.append(args)
 
-    monkeypatch.setattr(events.tasks, "send_registration_email", Fake)
+    monkeypatch.setattr(events.notifications, "send_registration_email_task", Fake)
     return calls

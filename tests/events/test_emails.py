@@ -142,7 +142,7 @@ def test_seat_email_for_someone_without_a_seat_is_not_sent(
 def test_unknown_kind_is_refused(make_event, member, django_capture_on_commit_callbacks):
     event = make_event()
     registration = Registration.objects.create(event=event, user=member, status="confirmed")
-    from events.emails import send_registration_email as render
+    from events.emails import build_registration_email as render
 
     with pytest.raises(ValueError, match="Unknown"):
         render(registration.pk, "surprise", "test:x", True)

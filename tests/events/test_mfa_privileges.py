@@ -259,7 +259,7 @@ def test_staff_event_emails_reach_staff_with_an_authenticator_only(editor, event
     for user in (editor, other):
         registration = services.register(user, events["staff"])
         keys[user.pk] = key = f"event:{registration.pk}:reminder-test"
-        assert emails.send_registration_email(registration.pk, "reminder_24h", key, False) == (
+        assert emails.build_registration_email(registration.pk, "reminder_24h", key, False) == (
             "queued"
         )
     # The other editor's authenticator goes before delivery: their email is withheld.
@@ -269,10 +269,10 @@ def test_staff_event_emails_reach_staff_with_an_authenticator_only(editor, event
     # And one built for an account without an authenticator is not built at all.
     registration = services.register(other, events["members"])
     key = f"event:{registration.pk}:reminder-test"
-    assert emails.send_registration_email(registration.pk, "reminder_24h", key, False) == "queued"
+    assert emails.build_registration_email(registration.pk, "reminder_24h", key, False) == "queued"
     staff_registration = Registration.objects.get(user=other, event=events["staff"])
     key = f"event:{staff_registration.pk}:reminder-again"
-    assert emails.send_registration_email(staff_registration.pk, "reminder_24h", key, False) != (
+    assert emails.build_registration_email(staff_registration.pk, "reminder_24h", key, False) != (
         "queued"
     )
 

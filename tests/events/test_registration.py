@@ -565,7 +565,7 @@ def test_record_event_change_without_a_change_is_quiet(make_event, member, sent)
 def test_notify_enqueues_once_in_the_transaction_with_a_unique_key(
     make_event, member, monkeypatch, django_capture_on_commit_callbacks
 ):
-    import events.tasks
+    import events.notifications
 
     enqueued = []
 
@@ -573,7 +573,7 @@ def test_notify_enqueues_once_in_the_transaction_with_a_unique_key(
         def enqueue(self, *args):
             enqueued.append(args)
 
-    monkeypatch.setattr(events.tasks, "send_registration_email", FakeTask())
+    monkeypatch.setattr(events.notifications, "send_registration_email_task", FakeTask())
     event = make_event(capacity=1)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         registration = services.register(member, event)
