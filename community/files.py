@@ -1,4 +1,4 @@
-"""Uploaded files (documents, recordings) follow the access of what they are attached to.
+"""Uploaded files (documents, recordings, images) follow the access of what they are attached to.
 
 A file has no audience of its own: whoever may see a live page that uses it may download it.
 Wagtail's reference index says which objects use a file; each kind of source answers through
@@ -9,9 +9,15 @@ nowhere is for staff only: editors upload before they attach, and nobody else ne
 
 On a storage that signs URLs (``storage.url(name, expire=...)``, as django-storages' S3
 backend does) the views redirect to a short-lived signed URL instead of streaming the file.
+
+Images are served as their renditions (:func:`serve_image`): the rendition storage
+(:mod:`community.storage`) gives every rendition the view's address, and the view answers for
+the rendition's image like for any other file. Only renditions that exist are served (pages and
+the admin make them while rendering), so no address can make the server resize anything.
 """
 
 import inspect
+import mimetypes
 import re
 from collections.abc import Callable
 
@@ -24,9 +30,11 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
+from wagtail.images import get_image_model
 from wagtail.models import Page, ReferenceIndex
 
 from . import access
+from .storage import RENDITION_FOLDER
 
 CHUNK_SIZE = 64 * 1024
 
@@ -158,10 +166,12 @@ def may_download(user, file) -> bool:
 
 
 def signed_url(field_file, disposition: str) -> str | None:
-    """A short-lived URL from a storage that signs them, or None (local disk)."""
+    """A short-lived URL from a storage that signs them, or None (local disk). A storage whose
+    ``url()`` names a view of this module (renditions) offers its backend's as ``object_url``."""
     storage = field_file.storage
+    url = getattr(storage, "object_url", storage.url)
     try:
-        parameters = inspect.signature(storage.url).parameters
+        parameters = inspect.signature(url).parameters
     except (TypeError, ValueError):
         return None
     if "expire" not in parameters:
@@ -173,7 +183,7 @@ def signed_url(field_file, disposition: str) -> str | None:
             "ResponseContentDisposition": disposition,
             "ResponseCacheControl": "private",
         }
-    return storage.url(field_file.name, **options)
+    return url(field_file.name, **options)
 
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -219,11 +229,14 @@ def _chunks(field_file, start: int, length: int):
             yield data
 
 
-def file_response(request, field_file, content_type: str, filename: str):
+def file_response(
+    request, field_file, content_type: str, filename: str, as_attachment=True, max_age=None
+):
     """Stream ``field_file`` with range support: 200, 206 for one satisfiable range, 416
     for one outside the file. HEAD gets the same headers and no body. Private: a shared
-    cache must never hand a restricted file to the next person."""
-    disposition = content_disposition_header(as_attachment=True, filename=filename)
+    cache must never hand a restricted file to the next person (``max_age`` lets the
+    viewer's own browser keep it)."""
+    disposition = content_disposition_header(as_attachment=as_attachment, filename=filename)
     redirect_to = signed_url(field_file, disposition)
     if redirect_to:
         response = HttpResponseRedirect(redirect_to)
@@ -257,7 +270,10 @@ def file_response(request, field_file, content_type: str, filename: str):
     response["Content-Disposition"] = disposition
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'"
-    patch_cache_control(response, private=True)
+    if max_age is None:
+        patch_cache_control(response, private=True)
+    else:
+        patch_cache_control(response, private=True, max_age=max_age)
     return response
 
 
@@ -299,4 +315,38 @@ def serve_media(request, media_id: int, filename: str):
         raise Http404 from None
 
 
-urlpatterns = [path("<id:media_id>/<path:filename>", serve_media, name="media_file")]
+# A rendition's bytes never change under its name (a new one gets a new name), so the viewer's
+# browser may keep it this long; shared caches still may not.
+IMAGE_MAX_AGE = 3600
+
+
+@require_safe
+def serve_image(request, filename: str):
+    """A rendition of an image (``images/<file name>`` in the rendition storage), to those the
+    access policy lets have its image; anything else, allowed or not, is a 404. Inline, so it
+    can be opened on its own: renditions are raster images Wagtail wrote itself (no SVG)."""
+    content_type = mimetypes.guess_type(filename)[0] or ""
+    if not content_type.startswith("image/"):
+        raise Http404
+    rendition = (
+        get_image_model()
+        .get_rendition_model()
+        .objects.filter(file=f"{RENDITION_FOLDER}{filename}")
+        .select_related("image")
+        .first()
+    )
+    if rendition is None or not access.can(request.user, "files.download", rendition.image):
+        raise Http404
+    name = filename.rsplit("/", 1)[-1]
+    try:
+        return file_response(
+            request, rendition.file, content_type, name, as_attachment=False, max_age=IMAGE_MAX_AGE
+        )
+    except FileNotFoundError:
+        raise Http404 from None
+
+
+urlpatterns = [
+    path("images/<path:filename>", serve_image, name="image_file"),
+    path("<id:media_id>/<path:filename>", serve_media, name="media_file"),
+]

@@ -20,7 +20,17 @@ SETTINGS_FILES = sorted((BASE_DIR / "community" / "settings").glob("*.py"))
 
 # Variables the settings read; stripped from the inherited environment so a developer's shell
 # (or CI's DATABASE_URL) cannot change what a case sees.
-_READ_PREFIXES = ("DJANGO_", "DATABASE_", "REDIS_", "EMAIL_", "ANYMAIL_", "SITE_", "MEMBER")
+_READ_PREFIXES = (
+    "DJANGO_",
+    "DATABASE_",
+    "REDIS_",
+    "EMAIL_",
+    "ANYMAIL_",
+    "SITE_",
+    "MEMBER",
+    "AWS_",
+    "FILES_",
+)
 
 
 def clean_env(**overrides):
@@ -324,3 +334,92 @@ def test_page_write_serialiser_is_the_last_middleware(module):
     values = settings_values("MIDDLEWARE", DJANGO_SETTINGS_MODULE=module)
     assert values["MIDDLEWARE"][-1] == "community.page_writes.SerializePageWritesMiddleware"
     assert "django.middleware.csrf.CsrfViewMiddleware" in values["MIDDLEWARE"]
+
+
+# --- uploaded files: local disk or an S3-compatible bucket ------------------------------------
+
+S3_NAMES = (
+    "STORAGES",
+    "WAGTAILIMAGES_RENDITION_STORAGE",
+    "AWS_STORAGE_BUCKET_NAME",
+    "AWS_S3_ENDPOINT_URL",
+    "AWS_S3_REGION_NAME",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_DEFAULT_ACL",
+    "AWS_QUERYSTRING_AUTH",
+    "AWS_QUERYSTRING_EXPIRE",
+    "AWS_S3_SIGNATURE_VERSION",
+    "AWS_S3_FILE_OVERWRITE",
+    "FILES_SIGNED_URL_SECONDS",
+    "SECURE_CSP",
+    "ADMIN_CSP",
+)
+
+
+def test_production_keeps_uploads_on_the_local_disk_by_default():
+    values = settings_values(*S3_NAMES)
+    assert values["STORAGES"]["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"
+    assert values["STORAGES"]["renditions"]["BACKEND"] == "community.storage.LocalRenditionStorage"
+    assert values["WAGTAILIMAGES_RENDITION_STORAGE"] == "renditions"
+    assert values["AWS_STORAGE_BUCKET_NAME"] is None
+    assert values["FILES_SIGNED_URL_SECONDS"] == 300
+    assert values["SECURE_CSP"]["img-src"] == ["'self'", "data:", "blob:"]
+    assert "media-src" not in values["SECURE_CSP"]
+
+
+def test_s3_media_storage_uses_a_private_bucket_with_short_lived_signed_urls():
+    values = settings_values(
+        *S3_NAMES,
+        DJANGO_MEDIA_STORAGE="S3",
+        AWS_STORAGE_BUCKET_NAME="sample-community-uploads",
+        AWS_S3_ENDPOINT_URL="http://minio.internal:9000",
+        AWS_S3_REGION_NAME="eu-west-3",
+        AWS_ACCESS_KEY_ID="sample-key-id",
+        AWS_SECRET_ACCESS_KEY="sample-secret",
+        FILES_SIGNED_URL_SECONDS="120",
+    )
+    assert values["STORAGES"]["default"]["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert values["STORAGES"]["renditions"]["BACKEND"] == "community.storage_s3.S3RenditionStorage"
+    assert values["AWS_STORAGE_BUCKET_NAME"] == "sample-community-uploads"
+    assert values["AWS_S3_ENDPOINT_URL"] == "http://minio.internal:9000"
+    assert values["AWS_S3_REGION_NAME"] == "eu-west-3"
+    assert values["AWS_ACCESS_KEY_ID"] == "sample-key-id"
+    assert values["AWS_SECRET_ACCESS_KEY"] == "sample-secret"
+    assert values["AWS_DEFAULT_ACL"] is None
+    assert values["AWS_QUERYSTRING_AUTH"] is True
+    assert values["AWS_QUERYSTRING_EXPIRE"] == values["FILES_SIGNED_URL_SECONDS"] == 120
+    assert values["AWS_S3_SIGNATURE_VERSION"] == "s3v4"
+    assert values["AWS_S3_FILE_OVERWRITE"] is False
+    # Images and players follow the view's redirect to the bucket; the CSP lets them, and
+    # nothing else changes.
+    for policy in ("SECURE_CSP", "ADMIN_CSP"):
+        assert "http://minio.internal:9000" in values[policy]["img-src"]
+        assert values[policy]["media-src"] == ["'self'", "http://minio.internal:9000"]
+    assert values["SECURE_CSP"]["default-src"] == ["'self'"]
+
+
+def test_s3_media_storage_without_a_bucket_refuses_to_start():
+    result = run(["manage.py", "check"], DJANGO_MEDIA_STORAGE="s3", AWS_STORAGE_BUCKET_NAME=" ")
+    assert result.returncode != 0, "started on S3 without a bucket"
+    assert "ImproperlyConfigured" in result.stderr
+    assert "AWS_STORAGE_BUCKET_NAME must name the bucket" in result.stderr
+
+
+def test_unknown_media_storage_is_refused():
+    result = run(["manage.py", "check"], DJANGO_MEDIA_STORAGE="floppy")
+    assert result.returncode != 0
+    assert "Unknown DJANGO_MEDIA_STORAGE 'floppy'" in result.stderr
+
+
+def test_check_deploy_passes_on_s3_and_loads_its_storage_classes():
+    """The models load with the S3 rendition storage (resolved when Wagtail's Rendition model
+    is built), without any network access."""
+    result = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        DJANGO_MEDIA_STORAGE="s3",
+        AWS_STORAGE_BUCKET_NAME="sample-community-uploads",
+        AWS_S3_REGION_NAME="eu-west-3",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

@@ -330,8 +330,31 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Image renditions: the same files, but their url() names the access-checked view
+    # (community.files.serve_image), so `{% image %}` works without anything serving MEDIA_URL.
+    "renditions": {"BACKEND": "community.storage.LocalRenditionStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+WAGTAILIMAGES_RENDITION_STORAGE = "renditions"
+# On object storage the file views redirect to a signed URL valid this many seconds.
+FILES_SIGNED_URL_SECONDS = env_int("FILES_SIGNED_URL_SECONDS", 300)
+
+
+def bucket_origins(bucket, endpoint_url=None, region=None):
+    """The origins signed URLs of ``bucket`` point at, for the CSP: the endpoint's own with an
+    S3-compatible service (path-style URLs, what botocore makes for a custom endpoint), else
+    AWS's virtual-hosted names (global and regional) and, for a bucket name with dots (which
+    botocore addresses path-style), the S3 hosts themselves."""
+    from urllib.parse import urlsplit
+
+    if endpoint_url:
+        parts = urlsplit(endpoint_url)
+        return [f"{parts.scheme}://{parts.netloc}"]
+    hosts = ["s3.amazonaws.com", *([f"s3.{region}.amazonaws.com"] if region else [])]
+    if "." in bucket:
+        return [f"https://{host}" for host in hosts]
+    return [f"https://{bucket}.{host}" for host in hosts]
+
 
 # --- Security -----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -5,7 +5,17 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import EMAIL_TIMEOUT_SECONDS, env, env_bool, env_int
+from .base import (
+    ADMIN_CSP,
+    EMAIL_TIMEOUT_SECONDS,
+    FILES_SIGNED_URL_SECONDS,
+    SECURE_CSP,
+    STORAGES,
+    bucket_origins,
+    env,
+    env_bool,
+    env_int,
+)
 
 DEBUG = False
 if not SECRET_KEY or len(SECRET_KEY) < 50 or SECRET_KEY.startswith("dev-only"):
@@ -78,3 +88,50 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # most pages' queries); health checks drop a connection the database closed.
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# Uploads (documents, recordings, images): the local disk under MEDIA_ROOT by default, or a
+# private bucket on S3 or an S3-compatible service (django-storages). Either way nothing serves
+# them directly: the file views check access first and, on the bucket, redirect to a URL signed
+# for FILES_SIGNED_URL_SECONDS (docs/operations.md, "Uploaded files in production").
+MEDIA_STORAGE = env("DJANGO_MEDIA_STORAGE", "local").strip().lower()
+if MEDIA_STORAGE == "s3":
+    AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", "").strip()
+    if not AWS_STORAGE_BUCKET_NAME:
+        raise ImproperlyConfigured(
+            "AWS_STORAGE_BUCKET_NAME must name the bucket when DJANGO_MEDIA_STORAGE=s3."
+        )
+    # Unset for AWS itself; the service's address for MinIO and other S3-compatible stores.
+    AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", "").strip() or None
+    AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", "").strip() or None
+    # boto3 reads these from the environment by itself too; left unset, it falls back on its
+    # other sources (an instance or task role, a shared credentials file).
+    AWS_ACCESS_KEY_ID = env("AWS_ACCESS_KEY_ID") or None
+    AWS_SECRET_ACCESS_KEY = env("AWS_SECRET_ACCESS_KEY") or None
+    # A private bucket: no ACL on the objects (they stay as private as the bucket), every URL
+    # signed and short-lived, SigV4 (its X-Amz-Expires is what MinIO and AWS both accept).
+    AWS_DEFAULT_ACL = None
+    AWS_QUERYSTRING_AUTH = True
+    AWS_QUERYSTRING_EXPIRE = FILES_SIGNED_URL_SECONDS
+    AWS_S3_SIGNATURE_VERSION = "s3v4"
+    # Two uploads with the same name get two objects: a rendition or document is never replaced
+    # under a name a page or an access decision already points at.
+    AWS_S3_FILE_OVERWRITE = False
+    STORAGES = {
+        **STORAGES,
+        "default": {"BACKEND": "storages.backends.s3.S3Storage"},
+        "renditions": {"BACKEND": "community.storage_s3.S3RenditionStorage"},
+    }
+    # Players and images follow the view's redirect to the bucket: the CSP must allow it there.
+    _origins = bucket_origins(AWS_STORAGE_BUCKET_NAME, AWS_S3_ENDPOINT_URL, AWS_S3_REGION_NAME)
+    SECURE_CSP = {
+        **SECURE_CSP,
+        "img-src": [*SECURE_CSP["img-src"], *_origins],
+        "media-src": [*SECURE_CSP.get("media-src", SECURE_CSP["default-src"]), *_origins],
+    }
+    ADMIN_CSP = {
+        **ADMIN_CSP,
+        "img-src": SECURE_CSP["img-src"],
+        "media-src": SECURE_CSP["media-src"],
+    }
+elif MEDIA_STORAGE != "local":
+    raise ImproperlyConfigured(f"Unknown DJANGO_MEDIA_STORAGE {MEDIA_STORAGE!r} (local or s3)")
