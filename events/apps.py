@@ -11,6 +11,12 @@ class EventsConfig(AppConfig):
         from wagtail import hooks
 
         from . import rules, signals  # noqa: F401
-        from .demo import seed_events
 
-        hooks.register("seed_demo", seed_events)
+        hooks.register("seed_demo", _seed_demo_events)
+
+
+def _seed_demo_events(**kwargs):
+    """Imported on use: only seed_demo reads the sample events' copy, never a web process."""
+    from .demo import seed_events
+
+    seed_events(**kwargs)

@@ -18,6 +18,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 APPS = ("community", "events", "home", "forums", "resources")
+# Function-level on purpose, not to dodge a cycle: only seed_demo reads the sample events' copy,
+# so a web process never loads it (and a broken edit of the copy cannot stop the site).
+DELIBERATE = {("events.apps", "events.demo")}
 PENDING = {
     ("community.timezones", "community.timeformat"),
     ("community.timezones", "community.models"),
@@ -112,7 +115,9 @@ def find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
 def test_no_import_cycle_between_project_modules():
     graph = imports(project_modules())
     edges = {
-        module: {t for t, kind in found if kind != "allowed" and (module, t) not in PENDING}
+        module: {
+            t for t, kind in found if kind != "allowed" and (module, t) not in PENDING | DELIBERATE
+        }
         for module, found in graph.items()
     }
     assert find_cycle(edges) is None
@@ -123,6 +128,7 @@ def test_function_level_imports_are_only_the_pending_ones():
     function_level = {
         (m, t) for m, found in graph.items() for t, kind in found if kind == "function"
     }
+    function_level -= DELIBERATE
     assert function_level - PENDING == set(), "move these imports to the module's top"
     assert PENDING - function_level == set(), "gone: take them off PENDING"
 

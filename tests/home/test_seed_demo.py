@@ -1,7 +1,9 @@
 """The demo content command: safe, deterministic, idempotent, and every account works."""
 
 import re
+from fnmatch import fnmatch
 from io import StringIO
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -26,6 +28,8 @@ from home.models import FooterLink, FormField, FormPage, HomePage, MenuItem, Sit
 from tests.queries import max_queries
 
 pytestmark = pytest.mark.django_db
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 User = get_user_model()
 
@@ -421,3 +425,27 @@ def test_refuses_to_replace_a_page_that_is_not_the_welcome_page():
 
     assert counts() == before
     assert Page.objects.filter(pk=welcome.pk).exists()
+
+
+def test_the_copy_ships_with_the_code_and_is_found_from_any_directory(monkeypatch, tmp_path):
+    files = sorted(p.relative_to(BASE_DIR).as_posix() for p in BASE_DIR.glob("*/demo/content/*"))
+    assert files == [
+        "events/demo/content/events.json",
+        "home/demo/content/accounts.json",
+        "home/demo/content/pages.json",
+        "home/demo/content/site.json",
+    ]
+    # The Dockerfile copies the whole build context; nothing in .dockerignore may drop the copy.
+    patterns = [
+        line.strip()
+        for line in (BASE_DIR / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith(("#", "!"))
+    ]
+    for name in files:
+        parts = name.split("/")
+        for path in ("/".join(parts[:i]) for i in range(1, len(parts) + 1)):
+            assert not [p for p in patterns if fnmatch(path, p)], path
+
+    monkeypatch.chdir(tmp_path)
+    seed()
+    assert FormPage.objects.get(slug="request-assessment-support").form_fields.count() == 7
