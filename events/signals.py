@@ -4,10 +4,10 @@ from django.dispatch import receiver
 
 from wagtail.signals import page_published
 
+from . import services
 from .models import EventPage
-from .services import record_event_change
 
 
 @receiver(page_published, sender=EventPage)
 def event_published(sender, instance, **kwargs):
-    record_event_change(instance)
+    services.record_event_change(instance)
