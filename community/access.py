@@ -239,6 +239,12 @@ def is_privileged(user) -> bool:
     return bool(roles(user) & PRIVILEGED_ROLES)
 
 
+def admin_once_verified(user) -> bool:
+    """Whether the account's roles open the admin once its session passes two-step
+    verification (held staff roles, or Wagtail's own permission granted by hand)."""
+    return bool(held_roles(user) & STAFF_ROLES) or user.has_perm("wagtailadmin.access_admin")
+
+
 def holds_privileged_role(user) -> bool:
     """The account holds a role that requires two-step verification, in force or not."""
     return bool(held_roles(user) & PRIVILEGED_ROLES)

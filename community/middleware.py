@@ -44,9 +44,7 @@ def _admin_admits(user) -> bool:
     own answer is the sign-in loop). Wagtail's permission is honoured beside the policy so that
     a hand-granted ``access_admin`` reaches the admin, where each screen still asks the access
     policy."""
-    return bool(access.held_roles(user) & access.STAFF_ROLES) or user.has_perm(
-        "wagtailadmin.access_admin"
-    )
+    return access.admin_once_verified(user)
 
 
 def session_passed_mfa(request, user) -> bool:
