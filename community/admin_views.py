@@ -283,7 +283,9 @@ class MembershipEditView(EditView):
         if "staff_role" in self.form.fields:
             role = self.form.cleaned_data.get("staff_role") or ""
             if role != instance.staff_role:
-                instance = services.set_staff_role(instance, by=self.request.user, staff_role=role)
+                instance = services.membership_set_staff_role(
+                    instance, by=self.request.user, staff_role=role
+                )
         return instance
 
 
@@ -351,7 +353,7 @@ class ApproveView(VettingActionView):
 
     def post(self, request, *args, **kwargs):
         try:
-            membership = services.approve(self.object, by=request.user)
+            membership = services.membership_approve(self.object, by=request.user)
         except services.VettingError as exc:
             return self.refuse(str(exc))
         messages.success(
@@ -379,7 +381,7 @@ class RejectView(VettingActionView):
             messages.error(request, _("Give the reason the applicant will read."))
             return self.render_to_response(self.get_context_data(form=form), status=400)
         try:
-            membership = services.reject(
+            membership = services.membership_reject(
                 self.object, by=request.user, reason=form.cleaned_data["reason"]
             )
         except services.VettingError as exc:

@@ -13,10 +13,14 @@ from allauth.account.models import EmailAddress
 from . import access
 from .emails import queue_email
 from .models import AgencyDomain, Membership
+from .service_errors import NotAllowed, ServiceError
 
 
-class VettingError(Exception):
+class VettingError(ServiceError):
     """A vetting action that does not apply to the membership's current state."""
+
+    def __init__(self, message, *, code="state"):
+        super().__init__(code, message)
 
 
 # --- Decisions: one predicate each, asked by the services below and by the vetting queue's
@@ -104,7 +108,7 @@ def _expiry(now):
 
 
 @transaction.atomic
-def submit_application(user, data: dict) -> Membership:
+def membership_submit(user, data: dict) -> Membership:
     """Save the member's application; vet automatically when the domain is allow-listed."""
     membership = Membership.objects.select_for_update().get(pk=membership_for(user).pk)
     if membership.status in (Membership.Status.SUSPENDED, Membership.Status.REJECTED):
@@ -186,9 +190,9 @@ def refusal(membership: Membership) -> str:
 
 
 @transaction.atomic
-def approve(membership: Membership, *, by) -> Membership:
+def membership_approve(membership: Membership, *, by) -> Membership:
     if not access.can(by, "vet_members"):
-        raise PermissionError("Only editors vet members.")
+        raise NotAllowed
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if not may_approve(membership):
         raise VettingError(refusal(membership))
@@ -197,9 +201,9 @@ def approve(membership: Membership, *, by) -> Membership:
 
 
 @transaction.atomic
-def reject(membership: Membership, *, by, reason: str) -> Membership:
+def membership_reject(membership: Membership, *, by, reason: str) -> Membership:
     if not access.can(by, "vet_members"):
-        raise PermissionError("Only editors vet members.")
+        raise NotAllowed
     reason = (reason or "").strip()
     if not reason:
         raise VettingError(_("A reason is required to reject an application."))
@@ -224,9 +228,9 @@ def reject(membership: Membership, *, by, reason: str) -> Membership:
 
 
 @transaction.atomic
-def suspend(membership: Membership, *, by, reason: str = "") -> Membership:
+def membership_suspend(membership: Membership, *, by, reason: str = "") -> Membership:
     if not access.can(by, "vet_members"):
-        raise PermissionError("Only editors vet members.")
+        raise NotAllowed
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     membership.status = Membership.Status.SUSPENDED
     membership.decision_reason = reason
@@ -236,9 +240,9 @@ def suspend(membership: Membership, *, by, reason: str = "") -> Membership:
 
 
 @transaction.atomic
-def set_staff_role(membership: Membership, *, by, staff_role: str) -> Membership:
+def membership_set_staff_role(membership: Membership, *, by, staff_role: str) -> Membership:
     if not access.can(by, "manage_staff_roles"):
-        raise PermissionError("Only administrators grant staff roles.")
+        raise NotAllowed
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     membership.staff_role = staff_role
     membership.save(update_fields=["staff_role", "updated_at"])
@@ -246,7 +250,7 @@ def set_staff_role(membership: Membership, *, by, staff_role: str) -> Membership
     return membership
 
 
-def expire_due(now=None) -> int:
+def membership_expire_due(now=None) -> int:
     """Expire verified memberships past their date; ask each member to re-confirm."""
     now = now or timezone.now()
     count = 0

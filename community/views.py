@@ -87,7 +87,7 @@ def membership(request):
         data = request.POST if request.method == "POST" else None
         form = MembershipApplicationForm(data, instance=record)
         if request.method == "POST" and form.is_valid():
-            record = services.submit_application(request.user, form.cleaned_data)
+            record = services.membership_submit(request.user, form.cleaned_data)
             if record.is_verified:
                 messages.success(request, _("Welcome! Your membership is verified."))
             else:

@@ -678,11 +678,11 @@ class BulkActionView(EventStaffMixin, WagtailAdminTemplateMixin, TemplateView):
         for registration in form.cleaned_data["registrations"].order_by("created_at", "pk"):
             try:
                 if action == "approve":
-                    services.approve(registration, by=request.user)
+                    services.registration_approve(registration, by=request.user)
                 elif action == "reject":
-                    services.reject(registration, by=request.user, reason=reason)
+                    services.registration_reject(registration, by=request.user, reason=reason)
                 else:
-                    services.mark_attended(registration, by=request.user)
+                    services.registration_mark_attended(registration, by=request.user)
             except services.NotAllowed as exc:
                 raise Http404 from exc
             except services.RegistrationError:
@@ -902,7 +902,7 @@ class CancelEventView(
     def form_valid(self, form):
         notified = registration_counts(self.event)["active"]
         try:
-            services.cancel_event(
+            services.event_cancel(
                 self.event, by=self.request.user, message=form.cleaned_data["message"]
             )
         except services.NotAllowed as exc:

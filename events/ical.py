@@ -288,8 +288,8 @@ def invite_calendar(registration, method, *, private=False, now=None) -> Calenda
     Reads the database: the event's calendar state (created if missing) and the registrant's
     earlier registrations.
 
-    The caller passes sequences already bumped (services.cancel bumps the registration's,
-    record_event_change the event's), so a CANCEL always outranks the invite it replaces.
+    The caller passes sequences already bumped (services.registration_cancel bumps the
+    registration's, event_record_change the event's), so a CANCEL always outranks the invite it replaces.
     """
     event = registration.event
     state = event.calendar

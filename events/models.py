@@ -499,11 +499,27 @@ EventPage.edit_handler = TabbedInterface(
 )
 
 
+class EventLock(models.Model):
+    """The row every operation that counts an event's seats locks (``SELECT … FOR UPDATE``)
+    before it recounts and writes: see ``events.services.lock_event``. It holds nothing else,
+    so nothing but seat counting ever waits on it."""
+
+    event = models.OneToOneField(
+        EventPage, on_delete=models.CASCADE, related_name="lock", primary_key=True
+    )
+
+    class Meta:
+        verbose_name = _("event lock")
+
+    def __str__(self):
+        return f"lock of event {self.event_id}"
+
+
 class EventCalendarState(models.Model):
     """Calendar identity of an event, kept outside page revisions.
 
     The UID never changes (not the URL, not the slug). SEQUENCE goes up whenever time, place
-    or status change. This row is also the lock registrations take to count seats.
+    or status change. Changed only under the event's lock (``EventLock``).
     """
 
     event = models.OneToOneField(

@@ -7,7 +7,7 @@ from .models import EventCalendarState
 from .tasks import send_registration_email as send_registration_email_task
 
 # An editor's words for the cancellation emails. Wagtail's publish signal reaches
-# record_event_change with only the page, so cancel_event sets the text here for the length
+# event_record_change with only the page, so event_cancel sets the text here for the length
 # of its publish; from here it travels in each email task's arguments.
 _cancellation_message: ContextVar[str] = ContextVar("cancellation_message", default="")
 

@@ -1,5 +1,5 @@
 """Registration operations. Each one that counts seats runs in one transaction holding the
-event's lock row (EventCalendarState), recounts, then writes — so seats are never
+event's lock row (EventLock), recounts, then writes — so seats are never
 overbooked, whichever process or thread the requests arrive on."""
 
 from django.conf import settings
@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community import access
+from community.service_errors import NotAllowed, ServiceError
 from community.validators import MULTI_LINE_FORBIDDEN
 
 from .models import (
@@ -15,6 +16,7 @@ from .models import (
     Attendance,
     EventCalendarState,
     EventFormat,
+    EventLock,
     EventPage,
     Registration,
     RegistrationStatus,
@@ -25,21 +27,11 @@ TEXT_ANSWER_MAX = 2000
 CANCEL_MESSAGE_MAX = 2000
 
 
-class RegistrationError(Exception):
+class RegistrationError(ServiceError):
     """A registration request that cannot be carried out; the message is for the member."""
 
     def __init__(self, message, *, code="invalid", field_errors=None):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.field_errors = field_errors or {}
-
-
-class NotAllowed(RegistrationError):
-    """The viewer may not do this (or see the event): views answer 404."""
-
-    def __init__(self):
-        super().__init__(_("Not found."), code="not_found")
+        super().__init__(code, message, field_errors=field_errors)
 
 
 class Busy(RegistrationError):
@@ -65,13 +57,13 @@ def lock_event(event: EventPage) -> EventPage:
     lock_timeout``, for the rest of this transaction): a request that cannot have the lock in
     time gets :class:`Busy` instead of holding a web worker until the gateway gives up.
     """
-    EventCalendarState.for_event(event)
+    EventLock.objects.get_or_create(event_id=event.pk)
     if connection.vendor == "postgresql":
         milliseconds = int(float(settings.EVENT_LOCK_TIMEOUT_SECONDS) * 1000)
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{milliseconds}ms"])
     try:
-        EventCalendarState.objects.select_for_update().get(pk=event.pk)
+        EventLock.objects.select_for_update().get(pk=event.pk)
     except OperationalError as exc:
         if getattr(exc.__cause__, "pgcode", None) == _LOCK_NOT_AVAILABLE:
             raise Busy from exc
@@ -90,8 +82,8 @@ def seats_taken(event: EventPage, country=None) -> int:
 def has_seat(event: EventPage, country: str, attendance: str = "") -> bool:
     """Whether one more registrant from ``country`` attending as ``attendance`` fits now.
 
-    Counts seats only; whether someone is waiting ahead is ``register``'s question, which it
-    answers by promoting the waitlist first (under the event's lock)."""
+    Counts seats only; whether someone is waiting ahead is ``registration_create``'s
+    question, which it answers by promoting the waitlist first (under the event's lock)."""
     if attendance == Attendance.ONLINE and event.format == EventFormat.HYBRID:
         return True  # the online room of a hybrid event has no seat limit
     if event.capacity is not None and seats_taken(event) >= event.capacity:
@@ -158,14 +150,13 @@ def _member_country(user) -> str:
     return str(membership.country) if membership and membership.country else ""
 
 
-def register(
+def registration_create(
     user,
     event: EventPage,
     answers: dict | None = None,
     *,
     attendance: str = "",
     now=None,
-    _skip_lock=False,
 ) -> Registration:
     """Register ``user``: confirmed, waitlisted or pending approval. Raises on refusal.
 
@@ -183,8 +174,7 @@ def register(
     country = _member_country(user)
 
     with transaction.atomic():
-        # The control path of the concurrency test skips the lock to show what it prevents.
-        current = event if _skip_lock else lock_event(event)
+        current = lock_event(event)
         # The line is the order requests get the lock: stamp the arrival under it, or one
         # that waited here would carry an earlier time than the one holding the lock.
         now = stamped or timezone.now()
@@ -198,7 +188,7 @@ def register(
                 _("You are already registered for this event."), code="duplicate"
             )
         # Those waiting come first. Wagtail's publish commits a raised capacity before its
-        # signal takes this lock to promote (record_event_change), so a newcomer can arrive
+        # signal takes this lock to promote (event_record_change), so a newcomer can arrive
         # in between and find the new seats free: fill them from the waitlist before
         # deciding, and nobody is confirmed while someone eligible waits ahead of them.
         _promote(current, now)
@@ -234,7 +224,7 @@ def _promote(event: EventPage, now) -> list[Registration]:
     A waiting registrant is skipped only when they cannot have a seat (their country's quota
     is full); at a hybrid event only in-person registrants wait, for room seats. Called by
     every step that may free a seat or find one freed: cancel, a publish (capacity rise), and
-    ``register`` before it decides a newcomer's status."""
+    ``registration_create`` before it decides a newcomer's status."""
     promoted = []
     # A series frees seats for its remaining dates until the last one is over.
     if event.status != "scheduled" or event.is_over_at(now):
@@ -264,13 +254,13 @@ def _promote(event: EventPage, now) -> list[Registration]:
     return promoted
 
 
-def promote_waitlist(event: EventPage, *, now=None) -> list[Registration]:
+def waitlist_promote(event: EventPage, *, now=None) -> list[Registration]:
     with transaction.atomic():
         current = lock_event(event)
         return _promote(current, now or timezone.now())
 
 
-def cancel(registration: Registration, *, by, now=None) -> Registration:
+def registration_cancel(registration: Registration, *, by, now=None) -> Registration:
     """Cancel a registration (by its member before the deadline, or by staff)."""
     now = now or timezone.now()
     is_staff = access.can(by, "events.manage_registrations")
@@ -297,7 +287,7 @@ def cancel(registration: Registration, *, by, now=None) -> Registration:
     return registration
 
 
-def approve(registration: Registration, *, by, now=None) -> Registration:
+def registration_approve(registration: Registration, *, by, now=None) -> Registration:
     if not access.can(by, "events.manage_registrations"):
         raise NotAllowed
     now = now or timezone.now()
@@ -316,7 +306,7 @@ def approve(registration: Registration, *, by, now=None) -> Registration:
     return registration
 
 
-def reject(registration: Registration, *, by, reason: str = "") -> Registration:
+def registration_reject(registration: Registration, *, by, reason: str = "") -> Registration:
     if not access.can(by, "events.manage_registrations"):
         raise NotAllowed
     with transaction.atomic():
@@ -333,7 +323,7 @@ def reject(registration: Registration, *, by, reason: str = "") -> Registration:
     return registration
 
 
-def mark_attended(registration: Registration, *, by) -> Registration:
+def registration_mark_attended(registration: Registration, *, by) -> Registration:
     if not access.can(by, "events.manage_registrations"):
         raise NotAllowed
     with transaction.atomic():
@@ -346,7 +336,7 @@ def mark_attended(registration: Registration, *, by) -> Registration:
     return registration
 
 
-def record_event_change(event: EventPage, *, now=None) -> bool:
+def event_record_change(event: EventPage, *, now=None) -> bool:
     """After a publish: bump SEQUENCE and notify registrants if time, place or status changed.
 
     Returns True when the change was significant. Also fills seats a capacity rise freed.
@@ -354,7 +344,7 @@ def record_event_change(event: EventPage, *, now=None) -> bool:
     now = now or timezone.now()
     with transaction.atomic():
         current = lock_event(event)
-        state = EventCalendarState.objects.get(pk=current.pk)
+        state = EventCalendarState.for_event(current)
         fingerprint = current.significant_fingerprint()
         changed = fingerprint != state.fingerprint
         if changed:
@@ -373,7 +363,7 @@ def record_event_change(event: EventPage, *, now=None) -> bool:
     return changed
 
 
-def cancel_event(event: EventPage, *, by, now=None, message: str = "") -> EventPage:
+def event_cancel(event: EventPage, *, by, now=None, message: str = "") -> EventPage:
     """Cancel the event (a new published revision with status cancelled) and notify.
 
     ``message`` (optional, plain text) goes into every registrant's cancellation email.
@@ -394,7 +384,7 @@ def cancel_event(event: EventPage, *, by, now=None, message: str = "") -> EventP
     draft = page.latest_revision if page.has_unpublished_changes else None
     page.status = "cancelled"
     revision = page.save_revision(user=by, log_action=True)
-    # Publishing notifies registrants (record_event_change, from Wagtail's signal).
+    # Publishing notifies registrants (event_record_change, from Wagtail's signal).
     with cancellation_message(message):
         revision.publish(user=by)
     if draft is not None:

@@ -10,4 +10,4 @@ from .models import EventPage
 
 @receiver(page_published, sender=EventPage)
 def event_published(sender, instance, **kwargs):
-    services.record_event_change(instance)
+    services.event_record_change(instance)

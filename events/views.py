@@ -295,7 +295,9 @@ def register_on_page(request, event):
             request, event, 400, form=form, panel="open", error_summary=_summary_errors(form)
         )
     try:
-        registration = services.register(user, event, form.answers(), attendance=form.attendance())
+        registration = services.registration_create(
+            user, event, form.answers(), attendance=form.attendance()
+        )
     except services.NotAllowed as exc:
         raise Http404 from exc
     except services.Busy as exc:
@@ -403,7 +405,7 @@ def cancel(request, pk):
             },
         )
     try:
-        services.cancel(registration, by=user)
+        services.registration_cancel(registration, by=user)
     except services.NotAllowed as exc:
         raise Http404 from exc
     except services.RegistrationError as exc:

@@ -210,7 +210,7 @@ def test_every_link_in_every_email_kind_answers(stale_site, live_server, mailout
     # Membership emails too: received, approved (and the editors' "to vet" notice).
     applicant = make_member(kind=Membership.Kind.OTHER, status=Membership.Status.PENDING)
     editor = verified(make_member(kind=Membership.Kind.OTHER, staff_role="editor"))
-    membership_services.approve(applicant.membership, by=editor)
+    membership_services.membership_approve(applicant.membership, by=editor)
 
     found = set()
     for message in mailoutbox:

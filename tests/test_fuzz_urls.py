@@ -142,7 +142,7 @@ def world(db):
     )
     event.save_revision().publish()
     member = make_member(kind=Membership.Kind.OTHER)
-    registration = services.register(member, event, {})
+    registration = services.registration_create(member, event, {})
     _row, token = tokens.issue(member)
     known = [event.pk, registration.pk, member.pk, token, "sample-fuzz-workshop", "0", "1"]
     # An editor with two-step verification, so the project's own admin screens are fuzzed

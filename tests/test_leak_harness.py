@@ -83,7 +83,7 @@ def site(db):
     events = {}
     for audience in AUDIENCES:
         events[audience] = event = _event(index, audience)
-        services.register(
+        services.registration_create(
             planters[audience],
             event,
             {f"q_{event.questions[0].id}": marker(audience, "ANSWER")},
@@ -183,7 +183,7 @@ def _register_where_allowed(user, events):
     seats = set()
     for audience, event in events.items():
         if user is not None and access.can(user, "events.register", event):
-            registration = services.register(user, event, {})
+            registration = services.registration_create(user, event, {})
             if registration.status == RegistrationStatus.CONFIRMED:
                 seats.add(audience)
     return seats

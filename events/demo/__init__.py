@@ -217,8 +217,8 @@ def _seed_registrations(report, registrations):
         user, event = users.get(email), events.get(registration["event"])
         if user is None or event is None:
             continue
-        # Written directly, not through services.register: demo data must not email anyone,
-        # and the counts here are chosen to fit each event's capacity.
+        # Written directly, not through services.registration_create: demo data must not email
+        # anyone, and the counts here are chosen to fit each event's capacity.
         _reg, created = Registration.objects.get_or_create(
             event=event,
             user=user,

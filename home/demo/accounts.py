@@ -118,7 +118,7 @@ def seed_accounts(report: Report, rng: random.Random) -> None:
         user.save()
         EmailAddress.objects.create(user=user, email=account.email, verified=True, primary=True)
         if account.state == "applied":
-            services.submit_application(
+            services.membership_submit(
                 user,
                 {
                     "full_name": account.full_name,

@@ -52,7 +52,7 @@ def event(transactional_db):
     )
     event.save_revision().publish()
     for _ in range(3):
-        services.register(make_member(kind=Membership.Kind.LAW_ENFORCEMENT), event, {})
+        services.registration_create(make_member(kind=Membership.Kind.LAW_ENFORCEMENT), event, {})
     return EventPage.objects.get(pk=event.pk)
 
 

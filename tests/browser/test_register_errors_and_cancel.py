@@ -98,8 +98,8 @@ def test_cancel_asks_first_then_gives_the_seat_to_the_waitlist(new_page, worksho
     waiting_user = make_member(kind=Membership.Kind.OTHER, email="waiting.member@example.org")
     key = f"q_{workshop.questions[0].id}"
     answers = {key: "Sample unit"}
-    mine = services.register(member, workshop, answers, attendance="in_person")
-    waiting = services.register(waiting_user, workshop, answers, attendance="in_person")
+    mine = services.registration_create(member, workshop, answers, attendance="in_person")
+    waiting = services.registration_create(waiting_user, workshop, answers, attendance="in_person")
     assert waiting.status == "waitlisted"
 
     page = new_page(viewport=size)

@@ -249,7 +249,7 @@ def test_approval_turns_pending_into_member(editor):
     Membership.objects.filter(pk=membership.pk).update(
         kind=Membership.Kind.EXPERT, applied_at=timezone.now()
     )
-    services.approve(membership, by=editor)
+    services.membership_approve(membership, by=editor)
     # sync_groups forgets the cached roles of the instance it was given; this one is another.
     access.forget_roles(user)
     assert access.roles(user) == {Role.MEMBER, Role.EXPERT}

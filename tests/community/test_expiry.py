@@ -79,7 +79,7 @@ def test_reconfirming_puts_the_application_back_in_the_queue(
     mail.outbox = []
     before = timezone.now()
     with django_capture_on_commit_callbacks(execute=True):
-        services.submit_application(lapsed, {"position": "Sample senior analyst"})
+        services.membership_submit(lapsed, {"position": "Sample senior analyst"})
 
     membership = Membership.objects.get(user=lapsed)
     assert membership.status == Membership.Status.PENDING

@@ -106,7 +106,7 @@ def test_apply_then_get_verified(client_for, pending, editor, django_capture_on_
     assert _application_form(soup) is not None
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.approve(membership, by=editor)
+        services.membership_approve(membership, by=editor)
 
     response, soup = _get(client)
     assert _status(soup) == "verified"

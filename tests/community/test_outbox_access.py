@@ -29,7 +29,7 @@ def register_during_outage(smtp, user, event, capture):
     """The confirmation (with the join link) is built, then the first try meets a 451."""
     smtp.mode = "451"
     with capture(execute=True):
-        event_services.register(user, event, {})
+        event_services.registration_create(user, event, {})
     [record] = OutboundEmail.objects.filter(key__startswith="event:")
     assert record.status == Status.RETRYING
     assert event.online_join_url in record.body_text
@@ -46,7 +46,7 @@ def test_suspended_member_gets_no_queued_join_link(
 ):
     event = make_event(audience="law_enforcement", registration_audience="law_enforcement")
     record = register_during_outage(smtp, le_member, event, django_capture_on_commit_callbacks)
-    services.suspend(le_member.membership, by=editor)
+    services.membership_suspend(le_member.membership, by=editor)
 
     assert retry(record) == {Status.WITHHELD: 1}
     record.refresh_from_db()
@@ -100,7 +100,7 @@ def test_editors_message_is_withheld_from_a_member_who_lost_the_event(
 ):
     event = make_event(audience="law_enforcement", registration_audience="law_enforcement")
     with django_capture_on_commit_callbacks(execute=True):
-        event_services.register(le_member, event, {})
+        event_services.registration_create(le_member, event, {})
     registration = Registration.objects.get(user=le_member)
     smtp.messages.clear()
     smtp.mode = "451"
@@ -111,6 +111,6 @@ def test_editors_message_is_withheld_from_a_member_who_lost_the_event(
     record = OutboundEmail.objects.get(key=message_key("b1", registration))
     assert record.status == Status.RETRYING
     smtp.mode = "accept"
-    services.suspend(le_member.membership, by=editor)
+    services.membership_suspend(le_member.membership, by=editor)
     assert retry(record) == {Status.WITHHELD: 1}
     assert smtp.messages == []

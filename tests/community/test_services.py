@@ -12,6 +12,7 @@ from allauth.account.models import EmailAddress
 
 from community import access, services
 from community.models import Membership, OutboundEmail
+from community.service_errors import NotAllowed
 from tests.factories import AgencyDomainFactory, UserFactory, make_member
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +55,7 @@ def parsed_outbox():
 
 def submit(user, capture):
     with capture(execute=True):
-        return services.submit_application(user, dict(APPLICATION))
+        return services.membership_submit(user, dict(APPLICATION))
 
 
 # --- Automatic vetting by agency domain ----------------------------------------------------
@@ -152,10 +153,10 @@ def test_rejected_or_suspended_cannot_reapply(status, django_capture_on_commit_c
 def test_only_editors_approve_or_reject(user_for_role):
     _, actor = user_for_role
     applicant = make_member(status=Membership.Status.PENDING)
-    with pytest.raises(PermissionError):
-        services.approve(applicant.membership, by=actor)
-    with pytest.raises(PermissionError):
-        services.reject(applicant.membership, by=actor, reason="Sample reason.")
+    with pytest.raises(NotAllowed):
+        services.membership_approve(applicant.membership, by=actor)
+    with pytest.raises(NotAllowed):
+        services.membership_reject(applicant.membership, by=actor, reason="Sample reason.")
     membership = Membership.objects.get(user=applicant)
     assert membership.status == Membership.Status.PENDING
     assert not OutboundEmail.objects.exists()
@@ -194,8 +195,11 @@ def test_decisions_follow_their_predicates_and_refusals_write_nothing(
         return (m.status, m.verified_by_id, m.verified_at, m.decision_reason, groups_of(m.user))
 
     for decide, allowed in (
-        (lambda: services.reject(membership, by=editor, reason="Sample reason."), reject_ok),
-        (lambda: services.approve(membership, by=editor), approve_ok),
+        (
+            lambda: services.membership_reject(membership, by=editor, reason="Sample reason."),
+            reject_ok,
+        ),
+        (lambda: services.membership_approve(membership, by=editor), approve_ok),
     ):
         if allowed:
             continue
@@ -206,17 +210,19 @@ def test_decisions_follow_their_predicates_and_refusals_write_nothing(
         assert state() == before
         assert OutboundEmail.objects.count() == emails
     if reject_ok:
-        assert services.reject(membership, by=editor, reason="Sample.").status == "rejected"
+        assert (
+            services.membership_reject(membership, by=editor, reason="Sample.").status == "rejected"
+        )
     if approve_ok:
-        assert services.approve(membership, by=editor).is_verified
+        assert services.membership_approve(membership, by=editor).is_verified
 
 
 def test_only_administrators_set_staff_roles(editor, admin_user):
     target = make_member()
-    with pytest.raises(PermissionError):
-        services.set_staff_role(target.membership, by=editor, staff_role="editor")
+    with pytest.raises(NotAllowed):
+        services.membership_set_staff_role(target.membership, by=editor, staff_role="editor")
     assert groups_of(target) == {access.GROUP_MEMBERS, access.GROUP_LAW_ENFORCEMENT}
-    services.set_staff_role(target.membership, by=admin_user, staff_role="moderator")
+    services.membership_set_staff_role(target.membership, by=admin_user, staff_role="moderator")
     assert access.GROUP_MODERATORS in groups_of(target)
 
 

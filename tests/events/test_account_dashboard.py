@@ -11,8 +11,8 @@ pytestmark = pytest.mark.django_db
 def test_dashboard_lists_own_upcoming_registrations(client_for, member, editor, make_event):
     mine = make_event(title="Sample mine")
     make_event(title="Sample other")
-    services.register(member, mine, {})
-    services.register(editor, make_event(title="Sample editors"), {})
+    services.registration_create(member, mine, {})
+    services.registration_create(editor, make_event(title="Sample editors"), {})
     client = client_for(member)
     soup = BeautifulSoup(client.get("/me/").content, "html5lib")
     section = soup.find(id="account-upcoming-heading").find_parent("section")

@@ -56,7 +56,7 @@ def register_members(event, count, *, country="SG", answers=None, prefix="Member
         user = make_member(kind=Membership.Kind.LAW_ENFORCEMENT)
         Membership.objects.filter(user=user).update(country=country)
         user = type(user).objects.get(pk=user.pk)
-        made.append(services.register(user, event, answers or {}))
+        made.append(services.registration_create(user, event, answers or {}))
     return made
 
 
@@ -211,7 +211,9 @@ def bulk(client, event, action, registrations, **extra):
 def test_bulk_approve_counts_done_and_skipped(editor_client, make_event, enqueued):
     event = make_event(approval_required=True, capacity=1)
     first, second, third = register_members(event, 3)
-    services.reject(third, by=verified(make_member(staff_role="editor")), reason="Sample reason")
+    services.registration_reject(
+        third, by=verified(make_member(staff_role="editor")), reason="Sample reason"
+    )
 
     response = bulk(editor_client, event, "approve", [first, second, third])
     assert response.status_code == 302
@@ -363,7 +365,7 @@ def test_cancel_event_publishes_cancelled_and_notifies_every_active_registrant(
     event = make_event(capacity=2)
     active = register_members(event, 3)  # two confirmed, one waitlisted
     gone = register_members(event, 1)[0]
-    services.cancel(gone, by=gone.user)
+    services.registration_cancel(gone, by=gone.user)
     sequence = EventCalendarState.objects.get(pk=event.pk).sequence
     enqueued.clear()
 
@@ -400,7 +402,7 @@ def test_cancel_event_emails_each_active_registrant_once(
     event = make_event(capacity=1)
     active = register_members(event, 2)  # one confirmed, one waitlisted
     gone = register_members(event, 1)[0]
-    services.cancel(gone, by=gone.user)
+    services.registration_cancel(gone, by=gone.user)
     mail.outbox = []
 
     with django_capture_on_commit_callbacks(execute=True):

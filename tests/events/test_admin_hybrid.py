@@ -22,7 +22,7 @@ def editor_client(editor, client_for):
 def hybrid_with_registrants(make_event):
     event = make_event(format="hybrid", venue_name="Sample Hall", capacity=2)
     for attendance in ("in_person", "online", "online", "in_person", "in_person"):
-        services.register(make_member(), event, {}, attendance=attendance)
+        services.registration_create(make_member(), event, {}, attendance=attendance)
     return event
 
 
@@ -54,7 +54,7 @@ def test_overview_and_export_say_how_each_attends(editor_client, hybrid_with_reg
 
 def test_other_formats_show_no_attendance_column(editor_client, make_event):
     event = make_event(capacity=2)
-    services.register(make_member(), event, {})
+    services.registration_create(make_member(), event, {})
     soup = BeautifulSoup(
         editor_client.get(admin_url("registrations", event)).content.decode(), "html5lib"
     )

@@ -275,13 +275,13 @@ def test_too_long_a_cancel_message_cancels_nothing(
 def test_the_service_refuses_a_second_cancellation_and_too_long_a_message(make_event, editor):
     event = make_event()
     with pytest.raises(services.RegistrationError) as too_long:
-        services.cancel_event(event, by=editor, message="x" * (services.CANCEL_MESSAGE_MAX + 1))
+        services.event_cancel(event, by=editor, message="x" * (services.CANCEL_MESSAGE_MAX + 1))
     assert too_long.value.code == "message"
     assert EventPage.objects.get(pk=event.pk).status == "scheduled"
 
-    services.cancel_event(event, by=editor)
+    services.event_cancel(event, by=editor)
     with pytest.raises(services.RegistrationError) as again:
-        services.cancel_event(event, by=editor, message="Sample")
+        services.event_cancel(event, by=editor, message="Sample")
     assert again.value.code == "state"
 
 
@@ -293,7 +293,7 @@ def test_the_message_travels_only_with_that_cancellation(
     enqueued_tasks.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.cancel_event(event, by=editor, message="  Sample reason  ")
+        services.event_cancel(event, by=editor, message="  Sample reason  ")
     assert [(args[1], args[5:]) for args in enqueued_tasks] == [
         ("event_cancelled", ("Sample reason",))
     ]

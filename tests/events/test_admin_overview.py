@@ -161,7 +161,7 @@ def test_drafts_and_cancelled_events_say_so(editor_client, make_event, editor):
 
     make_event(title="Sample draft", publish=False, live=False)
     cancelled = make_event(title="Sample cancelled")
-    services.cancel_event(cancelled, by=editor)
+    services.event_cancel(cancelled, by=editor)
 
     listed = overview_rows(editor_client.get(OVERVIEW))
     assert listed["Sample draft"]["Status"] == "Scheduled, draft"

@@ -86,7 +86,7 @@ def test_registration_refuses_control_characters_in_text_answers(make_event, mem
     event = text_question_event(make_event)
     key = f"q_{event.questions[0].id}"
     with pytest.raises(services.RegistrationError) as caught:
-        services.register(member, event, {key: bad})
+        services.registration_create(member, event, {key: bad})
     assert caught.value.code == "answers"
     assert caught.value.field_errors == {
         key: "Remove the invisible control characters from your answer."
@@ -98,7 +98,9 @@ def test_registration_refuses_control_characters_in_text_answers(make_event, mem
 def test_registration_keeps_line_breaks_and_tabs_in_text_answers(make_event, member):
     event = text_question_event(make_event)
     block_id = event.questions[0].id
-    registration = services.register(member, event, {f"q_{block_id}": "Line one\r\nLine\ttwo"})
+    registration = services.registration_create(
+        member, event, {f"q_{block_id}": "Line one\r\nLine\ttwo"}
+    )
     assert registration.answers[block_id]["answer"] == "Line one\r\nLine\ttwo"
 
 
@@ -300,7 +302,7 @@ def test_head_on_the_public_feed_answers_like_get_without_a_body(client, make_ev
 @pytest.mark.django_db
 def test_head_on_token_feeds_and_the_event_file(client, make_event, member):
     event = make_event()
-    services.register(member, event, {})
+    services.registration_create(member, event, {})
     _row, token = tokens.issue(member)
     for url in (
         reverse("events:calendar_events", args=[token]),
@@ -334,7 +336,7 @@ def test_cancel_event_keeps_an_unpublished_draft_as_the_latest_revision(make_eve
     draft_page.summary = "Sample revised summary."
     draft = draft_page.save_revision(user=editor)
 
-    services.cancel_event(event, by=editor)
+    services.event_cancel(event, by=editor)
 
     page = EventPage.objects.get(pk=event.pk)
     # Live: the cancellation of what was live, without the draft's edits.
@@ -360,7 +362,7 @@ def test_cancel_event_keeps_an_unpublished_draft_as_the_latest_revision(make_eve
 @pytest.mark.django_db
 def test_cancel_event_without_a_draft_leaves_no_pending_changes(make_event, editor):
     event = make_event()
-    services.cancel_event(event, by=editor)
+    services.event_cancel(event, by=editor)
     page = EventPage.objects.get(pk=event.pk)
     assert page.status == "cancelled"
     assert not page.has_unpublished_changes

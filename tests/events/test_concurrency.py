@@ -59,11 +59,16 @@ def many_members(n):
 def test_fifty_members_race_for_the_seats(make_event, capacity, confirmed):
     event = make_event(capacity=capacity)
     users = many_members(THREADS)
-    results, errors = race([lambda u=u: services.register(u, event) for u in users])
+    results, errors = race([lambda u=u: services.registration_create(u, event) for u in users])
     assert errors == []
     assert all(isinstance(r, Registration) for r in results), results
     assert counts(event) == (confirmed, THREADS - confirmed)
     assert Registration.objects.filter(event=event).count() == THREADS
+
+
+def without_the_lock(event):
+    """The controls' stand-in for ``services.lock_event``: no lock, no re-read."""
+    return event
 
 
 def test_control_without_the_lock_overbooks(make_event, monkeypatch):
@@ -76,12 +81,13 @@ def test_control_without_the_lock_overbooks(make_event, monkeypatch):
         return answer
 
     monkeypatch.setattr(services, "has_seat", slow_has_seat)
+    monkeypatch.setattr(services, "lock_event", without_the_lock)
     overbooked = []
     for _attempt in range(3):
         event = make_event(capacity=2)
         users = many_members(10)
         results, errors = race(
-            [lambda u=u, e=event: services.register(u, e, _skip_lock=True) for u in users]
+            [lambda u=u, e=event: services.registration_create(u, e) for u in users]
         )
         assert errors == []
         confirmed, _ = counts(event)
@@ -93,7 +99,7 @@ def test_control_without_the_lock_overbooks(make_event, monkeypatch):
 
 def test_one_member_sending_ten_requests_gets_one_registration(make_event, member):
     event = make_event(capacity=5)
-    results, errors = race([lambda: services.register(member, event) for _ in range(10)])
+    results, errors = race([lambda: services.registration_create(member, event) for _ in range(10)])
     assert errors == []
     registrations = [r for r in results if isinstance(r, Registration)]
     refusals = [r for r in results if isinstance(r, RegistrationError)]
@@ -104,12 +110,11 @@ def test_one_member_sending_ten_requests_gets_one_registration(make_event, membe
     assert Registration.objects.filter(event=event).active().count() == 1
 
 
-def test_one_member_without_the_lock_still_gets_one_registration(make_event, member):
+def test_one_member_without_the_lock_still_gets_one_registration(make_event, member, monkeypatch):
     """Even past the lock, the partial unique index turns a parallel duplicate into a refusal."""
     event = make_event(capacity=5)
-    results, errors = race(
-        [lambda: services.register(member, event, _skip_lock=True) for _ in range(10)]
-    )
+    monkeypatch.setattr(services, "lock_event", without_the_lock)
+    results, errors = race([lambda: services.registration_create(member, event) for _ in range(10)])
     assert errors == []
     assert sum(isinstance(r, Registration) for r in results) == 1
     assert {r.code for r in results if isinstance(r, RegistrationError)} == {"duplicate"}
@@ -120,13 +125,16 @@ def test_cancellations_racing_with_registrations_never_overbook(make_event):
     """Seats freed by cancellations and taken by newcomers at the same time still add up."""
     event = make_event(capacity=5)
     holders = many_members(5)
-    held = [services.register(u, event) for u in holders]
+    held = [services.registration_create(u, event) for u in holders]
     waiting = many_members(5)
     for user in waiting:
-        services.register(user, event)
+        services.registration_create(user, event)
     newcomers = many_members(10)
-    calls = [lambda r=r, u=u: services.cancel(r, by=u) for r, u in zip(held, holders, strict=True)]
-    calls += [lambda u=u: services.register(u, event) for u in newcomers]
+    calls = [
+        lambda r=r, u=u: services.registration_cancel(r, by=u)
+        for r, u in zip(held, holders, strict=True)
+    ]
+    calls += [lambda u=u: services.registration_create(u, event) for u in newcomers]
     results, errors = race(calls)
     assert errors == []
     confirmed, waitlisted = counts(event)
@@ -164,7 +172,7 @@ def full_event_with_line(make_event):
     """Five seats taken, ten members waiting for them, in that order."""
     event = make_event(capacity=5)
     for user in many_members(15):
-        services.register(user, event)
+        services.registration_create(user, event)
     assert counts(event) == (5, 10)
     return event
 
@@ -174,20 +182,20 @@ def publish_gap(monkeypatch):
     """Hold Wagtail's publish between committing the page and its promotion step, and tell
     the newcomers when the new capacity is committed: the window the attack used."""
     gap = threading.Event()
-    real = services.record_event_change
+    real = services.event_record_change
 
     def held(event, **kwargs):
         gap.set()
         time.sleep(0.3)
         return real(event, **kwargs)
 
-    monkeypatch.setattr(services, "record_event_change", held)
+    monkeypatch.setattr(services, "event_record_change", held)
     return gap
 
 
 def _newcomer(user, event, gap):
     assert gap.wait(timeout=10), "the publish never committed"
-    return services.register(user, event)
+    return services.registration_create(user, event)
 
 
 def test_capacity_raise_racing_newcomers_keeps_the_line(full_event_with_line, publish_gap):
@@ -222,7 +230,7 @@ def test_control_without_waitlist_first_newcomers_jump_the_line(
     event = full_event_with_line
     real_promote = services._promote
     publishing = threading.local()
-    real_record = services.record_event_change
+    real_record = services.event_record_change
 
     def record(event, **kwargs):
         publishing.active = True
@@ -234,7 +242,7 @@ def test_control_without_waitlist_first_newcomers_jump_the_line(
     def promote_on_publish_only(event, now):
         return real_promote(event, now) if getattr(publishing, "active", False) else []
 
-    monkeypatch.setattr(services, "record_event_change", record)
+    monkeypatch.setattr(services, "event_record_change", record)
     monkeypatch.setattr(services, "_promote", promote_on_publish_only)
     newcomers = many_members(20)
     calls = [lambda: publish_capacity(event, 18)]

@@ -40,7 +40,7 @@ def _run_queued_like_the_worker():
 def test_the_task_is_written_in_the_registering_transaction(database_queue, make_event, member):
     event = make_event()
     with transaction.atomic():
-        registration = services.register(member, event, {})
+        registration = services.registration_create(member, event, {})
         # Before commit, in the same transaction: the task row is there already.
         assert _queued_tasks().count() == 1
     # No on_commit callback has run (the test's transaction never commits): as if the process
@@ -58,7 +58,7 @@ def test_a_rolled_back_change_leaves_no_task_and_no_email(database_queue, make_e
         pass
 
     with pytest.raises(Abort), transaction.atomic():
-        services.register(member, event, {})
+        services.registration_create(member, event, {})
         raise Abort
     assert not Registration.objects.filter(user=member).exists()
     assert not _queued_tasks().exists()
@@ -69,11 +69,11 @@ def test_a_cancellation_and_its_promotion_are_queued_with_the_change(
     database_queue, make_event, member, le_member
 ):
     event = make_event(capacity=1)
-    first = services.register(member, event, {})
-    second = services.register(le_member, event, {})
+    first = services.registration_create(member, event, {})
+    second = services.registration_create(le_member, event, {})
     before = _queued_tasks().count()
     with transaction.atomic():
-        services.cancel(first, by=member)
+        services.registration_cancel(first, by=member)
         assert _queued_tasks().count() == before + 2  # the cancellation and the promotion
     second.refresh_from_db()
     assert second.status == "confirmed"

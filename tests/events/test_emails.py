@@ -212,7 +212,7 @@ def test_register_sends_confirmation_with_join_link(
 ):
     event = make_event(capacity=1)
     with django_capture_on_commit_callbacks(execute=True):
-        services.register(le_member, event, {})
+        services.registration_create(le_member, event, {})
     [message] = mailoutbox
     parsed = parse_mail(message)
     part, cal = calendar_part(parsed)
@@ -225,8 +225,8 @@ def test_reschedule_updates_seat_holders_and_tells_the_waitlist(
 ):
     event = make_event(capacity=1)
     with django_capture_on_commit_callbacks(execute=True):
-        services.register(member, event, {})
-        services.register(le_member, event, {})
+        services.registration_create(member, event, {})
+        services.registration_create(le_member, event, {})
     assert Registration.objects.get(user=le_member).status == "waitlisted"
     _, first = calendar_part(parse_mail(mailoutbox[0]))
     [first_vevent] = first.walk("VEVENT")
@@ -260,12 +260,12 @@ def test_cancelling_the_event_sends_cancel_to_seat_holders(
 ):
     event = make_event(capacity=1)
     with django_capture_on_commit_callbacks(execute=True):
-        services.register(member, event, {})
-        services.register(le_member, event, {})
+        services.registration_create(member, event, {})
+        services.registration_create(le_member, event, {})
     mailoutbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.cancel_event(event, by=editor)
+        services.event_cancel(event, by=editor)
 
     by_recipient = {m.to[0]: parse_mail(m) for m in mailoutbox}
     assert set(by_recipient) == {member.email, le_member.email}

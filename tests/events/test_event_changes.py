@@ -168,8 +168,8 @@ def test_record_event_change_is_idempotent(make_event):
     event = make_event()
     EventPage.objects.filter(pk=event.pk).update(venue_city="Sample City")
     event = EventPage.objects.get(pk=event.pk)
-    assert services.record_event_change(event) is True
-    assert services.record_event_change(event) is False
+    assert services.event_record_change(event) is True
+    assert services.event_record_change(event) is False
     assert state(event).sequence == 1
 
 
@@ -182,13 +182,13 @@ def test_editing_an_event_that_is_over_bumps_sequence_but_notifies_nobody(
 
     sent = []
     event = make_event()
-    services.register(le_member, event, {})
+    services.registration_create(le_member, event, {})
     day = timezone.localdate() - dt.timedelta(days=10)
     Page = type(event)
     Page.objects.filter(pk=event.pk).update(start_date=day, end_date=day)
     event = Page.objects.get(pk=event.pk)
     event.save()  # recompute start/end from the past dates
-    services.record_event_change(event)  # settle the fingerprint at the past date
+    services.event_record_change(event)  # settle the fingerprint at the past date
     monkeypatch.setattr(services, "notify", lambda *args, **kwargs: sent.append(args))
     before = state(event).sequence
     publish(event, venue_name="Sample hall", format="hybrid")

@@ -170,7 +170,7 @@ def test_times_follow_the_event_zone_not_the_server_or_the_editor(
 def test_cancelled_at_is_exported(editor_client, make_event):
     event = make_event()
     registration = register_members(event, 1)[0]
-    services.cancel(registration, by=registration.user)
+    services.registration_cancel(registration, by=registration.user)
     cancelled_at = Registration.objects.get(pk=registration.pk).cancelled_at
     header, row = csv_rows(export(editor_client, event, "csv"))
     row = as_dict(header, row)
@@ -183,7 +183,7 @@ def test_waitlist_position_is_the_place_in_the_whole_queue(editor_client, make_e
     event = make_event(capacity=1)
     confirmed, first, second = register_members(event, 3)
     third = register_members(event, 1, country="FR")[0]
-    services.cancel(first, by=first.user)  # no longer waiting: the others move up
+    services.registration_cancel(first, by=first.user)  # no longer waiting: the others move up
 
     header, *rows = csv_rows(export(editor_client, event, "csv"))
     positions = {as_dict(header, r)["Email"]: as_dict(header, r)["Waitlist position"] for r in rows}

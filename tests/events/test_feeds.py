@@ -169,7 +169,7 @@ def test_sequence_increases_on_significant_change(client, make_event):
 
 def test_cancelled_events_stay_with_status_and_prefix(client, make_event, editor):
     event = make_event(title="Sample cancelled talk")
-    event_services.cancel_event(event, by=editor)
+    event_services.event_cancel(event, by=editor)
     vevent = by_uid(parse(client.get(FEED)))[uid(event)]
     assert vevent["STATUS"] == "CANCELLED"
     assert str(vevent["SUMMARY"]) == "Cancelled: Sample cancelled talk"
@@ -274,7 +274,7 @@ def test_restricted_events_follow_the_owners_access_at_request_time(
     assert set(by_uid(parse(client.get(events_url)))) == {uid(public), uid(restricted)}
     assert uid(restricted) in by_uid(parse(client.get(my_url)))
 
-    community_services.suspend(le_member.membership, by=editor)
+    community_services.membership_suspend(le_member.membership, by=editor)
 
     after = client.get(events_url)
     assert set(by_uid(parse(after))) == {uid(public)}

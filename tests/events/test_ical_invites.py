@@ -36,7 +36,7 @@ def invite_from_mail(message):
 
 def register(user, event, capture):
     with capture(execute=True):
-        return services.register(user, event, {})
+        return services.registration_create(user, event, {})
 
 
 @pytest.fixture
@@ -111,7 +111,7 @@ def test_uid_stable_and_sequence_increasing_through_update_and_cancel(
     assert method == updated["METHOD"] == "REQUEST"
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.cancel(registration, by=member)
+        services.registration_cancel(registration, by=member)
     method, cancelled = invite_from_mail(mailoutbox[-1])
     assert method == cancelled["METHOD"] == "CANCEL"
 
@@ -255,7 +255,7 @@ def test_re_registration_outranks_the_earlier_cancel(
     event = make_event()
     first = register(member, event, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        services.cancel(first, by=member)
+        services.registration_cancel(first, by=member)
     _, cancel = invite_from_mail(mailoutbox[-1])
     register(member, event, django_capture_on_commit_callbacks)
     method, again = invite_from_mail(mailoutbox[-1])

@@ -63,12 +63,12 @@ def test_join_link_only_for_confirmed_registrants_in_every_channel(
     awaiting = make_member(email="awaiting@example.org")
     withdrawn = make_member(email="withdrawn@example.org")
     with django_capture_on_commit_callbacks(execute=True):
-        services.register(confirmed, event, {})
-        services.register(waitlisted, event, {})
-        services.register(awaiting, approval_event, {})
+        services.registration_create(confirmed, event, {})
+        services.registration_create(waitlisted, event, {})
+        services.registration_create(awaiting, approval_event, {})
         second = make_event(online_join_url=CANARY)
-        registration = services.register(withdrawn, second, {})
-        services.cancel(registration, by=withdrawn)
+        registration = services.registration_create(withdrawn, second, {})
+        services.registration_cancel(registration, by=withdrawn)
     assert Registration.objects.get(user=confirmed).status == "confirmed"
     assert Registration.objects.get(user=waitlisted).status == "waitlisted"
 

@@ -62,7 +62,7 @@ def _expire(user, editor):
     Membership.objects.filter(pk=membership.pk).update(
         expires_at=timezone.now() - dt.timedelta(days=1)
     )
-    assert community_services.expire_due() == 1
+    assert community_services.membership_expire_due() == 1
 
 
 def _lapse(user, editor):
@@ -71,7 +71,9 @@ def _lapse(user, editor):
 
 
 def _suspend(user, editor):
-    community_services.suspend(Membership.objects.get(user=user), by=editor, reason="Sample")
+    community_services.membership_suspend(
+        Membership.objects.get(user=user), by=editor, reason="Sample"
+    )
 
 
 def _deactivate(user, editor):
@@ -278,8 +280,8 @@ def test_narrowing_who_may_register_takes_the_link_from_those_it_no_longer_admit
     make_event, member, le_member
 ):
     event = make_event(online_join_url=CANARY, registration_audience="members")
-    mine = services.register(member, event, {})
-    theirs = services.register(le_member, event, {})
+    mine = services.registration_create(member, event, {})
+    theirs = services.registration_create(le_member, event, {})
     EventPage.objects.filter(pk=event.pk).update(registration_audience="law_enforcement")
     assert access.can(fresh(member), "events.see_join_link", fresh_registration(mine)) is False
     assert access.can(fresh(le_member), "events.see_join_link", fresh_registration(theirs))
@@ -291,9 +293,9 @@ def test_switching_registration_off_takes_nobodys_link(make_event, pending, memb
         online_join_url=CANARY, audience="members", registration_audience="members"
     )
     held = [
-        services.register(pending, open_event, {}),
-        services.register(member, open_event, {}),
-        services.register(member, members_only, {}),
+        services.registration_create(pending, open_event, {}),
+        services.registration_create(member, open_event, {}),
+        services.registration_create(member, members_only, {}),
     ]
     EventPage.objects.filter(pk__in=[open_event.pk, members_only.pk]).update(
         registration_audience="nobody"
@@ -305,10 +307,10 @@ def test_switching_registration_off_takes_nobodys_link(make_event, pending, memb
 
 def test_hybrid_in_person_seat_never_carries_the_link(make_event, member):
     event = make_event(online_join_url=CANARY, format="hybrid", venue_name="Sample Hall")
-    in_person = services.register(member, event, {}, attendance="in_person")
+    in_person = services.registration_create(member, event, {}, attendance="in_person")
     assert access.can(fresh(member), "events.see_join_link", in_person) is False
-    services.cancel(in_person, by=member)
-    online = services.register(fresh(member), event, {}, attendance="online")
+    services.registration_cancel(in_person, by=member)
+    online = services.registration_create(fresh(member), event, {}, attendance="online")
     assert access.can(fresh(member), "events.see_join_link", online) is True
 
 
@@ -321,7 +323,7 @@ def test_no_seat_no_link_even_for_staff(make_event, editor, status):
 
 def test_nobody_sees_anothers_link(make_event, member, editor, admin_user):
     event = make_event(online_join_url=CANARY)
-    registration = services.register(member, event, {})
+    registration = services.registration_create(member, event, {})
     for other in (editor, admin_user, make_member(kind=LE)):
         assert access.can(fresh(other), "events.see_join_link", registration) is False
     assert access.can(None, "events.see_join_link", registration) is False

@@ -14,7 +14,7 @@ from django.db import connection, transaction
 import pytest
 
 from events import services
-from events.models import EventCalendarState, Registration
+from events.models import EventLock, Registration
 from tests.factories import make_member
 
 pytestmark = [
@@ -30,7 +30,7 @@ pytestmark = [
 def _hold_lock(event_pk, held, release):
     try:
         with transaction.atomic():
-            EventCalendarState.objects.select_for_update().get(pk=event_pk)
+            EventLock.objects.select_for_update().get(pk=event_pk)
             held.set()
             release.wait(timeout=30)
     finally:
@@ -42,7 +42,7 @@ def test_a_registration_waiting_on_a_held_lock_is_refused_in_time(
 ):
     settings.EVENT_LOCK_TIMEOUT_SECONDS = 1
     event = make_event()
-    EventCalendarState.for_event(event)
+    EventLock.objects.get_or_create(event=event)
     held, release = threading.Event(), threading.Event()
     holder = threading.Thread(target=_hold_lock, args=(event.pk, held, release))
     holder.start()
@@ -50,7 +50,7 @@ def test_a_registration_waiting_on_a_held_lock_is_refused_in_time(
         assert held.wait(timeout=10)
         started = time.monotonic()
         with pytest.raises(services.Busy):
-            services.register(member, event, {})
+            services.registration_create(member, event, {})
         waited = time.monotonic() - started
         assert 0.9 <= waited < 3, waited
         assert not Registration.objects.filter(user=member).exists()
@@ -66,7 +66,7 @@ def test_a_registration_waiting_on_a_held_lock_is_refused_in_time(
         release.set()
         holder.join(timeout=10)
     # Once the lock is free the same registration goes through.
-    assert services.register(member, event, {}).status == "confirmed"
+    assert services.registration_create(member, event, {}).status == "confirmed"
 
 
 def test_without_the_timeout_the_wait_outlasts_it(make_event, member, settings):
@@ -74,7 +74,7 @@ def test_without_the_timeout_the_wait_outlasts_it(make_event, member, settings):
     one would have refused it, so the refusal above is the timeout's doing."""
     settings.EVENT_LOCK_TIMEOUT_SECONDS = 30
     event = make_event()
-    EventCalendarState.for_event(event)
+    EventLock.objects.get_or_create(event=event)
     held, release = threading.Event(), threading.Event()
     holder = threading.Thread(target=_hold_lock, args=(event.pk, held, release))
     holder.start()
@@ -82,7 +82,7 @@ def test_without_the_timeout_the_wait_outlasts_it(make_event, member, settings):
 
     def register():
         try:
-            outcome["status"] = services.register(member, event, {}).status
+            outcome["status"] = services.registration_create(member, event, {}).status
         finally:
             connection.close()
 

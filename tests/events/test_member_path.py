@@ -123,9 +123,9 @@ def test_cancel_page_says_what_happens_to_the_seat_and_writes_nothing(
     client_for, member, make_event
 ):
     event = make_event(capacity=1)
-    mine = services.register(member, event, {})
+    mine = services.registration_create(member, event, {})
     for _ in range(2):
-        services.register(make_member(), event, {})
+        services.registration_create(make_member(), event, {})
     response = client_for(member).get(f"/event-registrations/{mine.pk}/cancel/?next={event.url}")
     assert response.status_code == 200
     soup = soup_of(response)
@@ -141,8 +141,8 @@ def test_cancel_page_says_what_happens_to_the_seat_and_writes_nothing(
 
 def test_cancel_page_for_a_waitlisted_member_names_the_position(client_for, member, make_event):
     event = make_event(capacity=0)
-    services.register(make_member(), event, {})
-    mine = services.register(member, event, {})
+    services.registration_create(make_member(), event, {})
+    mine = services.registration_create(member, event, {})
     text = soup_of(client_for(member).get(f"/event-registrations/{mine.pk}/cancel/")).get_text(
         " ", strip=True
     )
@@ -154,8 +154,8 @@ def test_double_confirmed_cancel_cancels_once(
 ):
     event = make_event(capacity=1)
     with django_capture_on_commit_callbacks(execute=True):
-        mine = services.register(member, event, {})
-        waiting = services.register(make_member(), event, {})
+        mine = services.registration_create(member, event, {})
+        waiting = services.registration_create(make_member(), event, {})
     before = OutboundEmail.objects.count()
     client = client_for(member)
     url = f"/event-registrations/{mine.pk}/cancel/"
@@ -182,7 +182,7 @@ def test_cancel_page_after_the_deadline_offers_no_button(client_for, member, mak
 
 def test_someone_elses_cancel_page_is_404(client_for, member, expert, make_event):
     event = make_event()
-    theirs = services.register(expert, event, {})
+    theirs = services.registration_create(expert, event, {})
     assert client_for(member).get(f"/event-registrations/{theirs.pk}/cancel/").status_code == 404
 
 
@@ -241,7 +241,7 @@ def test_signed_in_registrant_gets_the_email_and_the_feed(
 ):
     event = make_event(registration_audience="signed_in")
     with django_capture_on_commit_callbacks(execute=True):
-        services.register(outside_speaker, event, {})
+        services.registration_create(outside_speaker, event, {})
     assert [m.to for m in mailoutbox] == [[outside_speaker.email]]
     _row, secret = tokens.issue(outside_speaker)
     response = client.get(f"/calendar/{secret}/my-events.ics")
@@ -267,14 +267,14 @@ def test_hybrid_form_asks_how_you_attend_and_requires_an_answer(client_for, memb
     assert box.find("a", href="#id_attendance_0").get_text() == "Choose in person or online."
     assert not Registration.objects.exists()
     with pytest.raises(services.RegistrationError) as refused:
-        services.register(member, hybrid, {}, attendance="on the moon")
+        services.registration_create(member, hybrid, {}, attendance="on the moon")
     assert refused.value.code == "attendance"
 
 
 def test_capacity_counts_the_room_only(hybrid, member, expert, le_member):
-    in_room = services.register(member, hybrid, {}, attendance="in_person")
-    online = services.register(expert, hybrid, {}, attendance="online")
-    late_in_room = services.register(le_member, hybrid, {}, attendance="in_person")
+    in_room = services.registration_create(member, hybrid, {}, attendance="in_person")
+    online = services.registration_create(expert, hybrid, {}, attendance="online")
+    late_in_room = services.registration_create(le_member, hybrid, {}, attendance="in_person")
     assert (in_room.status, online.status, late_in_room.status) == (
         "confirmed",
         "confirmed",
@@ -282,10 +282,10 @@ def test_capacity_counts_the_room_only(hybrid, member, expert, le_member):
     )
     assert services.seats_taken(hybrid) == 1
     # The online attendee leaving frees no room seat: the waitlist stays.
-    services.cancel(online, by=expert)
+    services.registration_cancel(online, by=expert)
     late_in_room.refresh_from_db()
     assert late_in_room.status == "waitlisted"
-    services.cancel(in_room, by=member)
+    services.registration_cancel(in_room, by=member)
     late_in_room.refresh_from_db()
     assert late_in_room.status == "confirmed"
 
@@ -294,8 +294,8 @@ def test_join_link_goes_to_online_attendees_only(
     hybrid, member, expert, client_for, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.register(member, hybrid, {}, attendance="in_person")
-        services.register(expert, hybrid, {}, attendance="online")
+        services.registration_create(member, hybrid, {}, attendance="in_person")
+        services.registration_create(expert, hybrid, {}, attendance="online")
     by_recipient = {
         m.to[0]: email.message_from_bytes(m.message().as_bytes(), policy=email.policy.default)
         for m in mailoutbox
@@ -317,10 +317,10 @@ def test_join_link_goes_to_online_attendees_only(
 
 
 def test_hybrid_listing_counts_room_seats(hybrid, member, expert, client):
-    services.register(expert, hybrid, {}, attendance="online")
+    services.registration_create(expert, hybrid, {}, attendance="online")
     soup = soup_of(client.get(hybrid.url))
     assert soup.select_one("[data-seats-left]")["data-seats-left"] == "1"
-    services.register(member, hybrid, {}, attendance="in_person")
+    services.registration_create(member, hybrid, {}, attendance="in_person")
     soup = soup_of(client.get(hybrid.url))
     assert soup.select_one("[data-seats-left]")["data-seats-left"] == "0"
     assert EventPage.objects.get(pk=hybrid.pk).capacity == 1

@@ -257,7 +257,7 @@ def test_staff_event_emails_reach_staff_with_an_authenticator_only(editor, event
     with_mfa(other)
     keys = {}
     for user in (editor, other):
-        registration = services.register(user, events["staff"])
+        registration = services.registration_create(user, events["staff"])
         keys[user.pk] = key = f"event:{registration.pk}:reminder-test"
         assert emails.build_registration_email(registration.pk, "reminder_24h", key, False) == (
             "queued"
@@ -267,7 +267,7 @@ def test_staff_event_emails_reach_staff_with_an_authenticator_only(editor, event
     assert emails.delivery_refusal(OutboundEmail.objects.get(key=keys[editor.pk])) is None
     assert emails.delivery_refusal(OutboundEmail.objects.get(key=keys[other.pk]))
     # And one built for an account without an authenticator is not built at all.
-    registration = services.register(other, events["members"])
+    registration = services.registration_create(other, events["members"])
     key = f"event:{registration.pk}:reminder-test"
     assert emails.build_registration_email(registration.pk, "reminder_24h", key, False) == "queued"
     staff_registration = Registration.objects.get(user=other, event=events["staff"])

@@ -135,7 +135,7 @@ def test_a_series_reminds_before_each_occurrence_once(
 
     event = _series(make_event)
     with django_capture_on_commit_callbacks(execute=True):
-        services.register(le_member, event, {}, now=dt.datetime(2026, 12, 1, tzinfo=UTC))
+        services.registration_create(le_member, event, {}, now=dt.datetime(2026, 12, 1, tzinfo=UTC))
     mailoutbox.clear()
     before_march = dt.datetime(2027, 3, 1, 9, 0, tzinfo=UTC)  # the 2 March date is 23 h away
     with django_capture_on_commit_callbacks(execute=True):

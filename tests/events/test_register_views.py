@@ -88,7 +88,7 @@ def test_register_confirms_and_redirects_with_a_message(client_for, le_member, m
 
 def test_register_when_full_puts_the_member_on_the_waitlist(client_for, member, expert, make_event):
     event = make_event(capacity=1)
-    services.register(expert, event, {})
+    services.registration_create(expert, event, {})
     response = post(client_for(member), register_url(event))
     assert response.status_code == 302
     assert any("waitlist at position 1" in m for m in message_texts(response))
@@ -224,9 +224,9 @@ def test_register_as_a_visitor_goes_to_sign_in(client, make_event):
 def test_cancel_frees_the_seat_for_the_first_waitlisted(client_for, member, make_event):
     event = make_event(capacity=1)
     first_waiting, second_waiting = make_member(), make_member()
-    mine = services.register(member, event, {})
-    services.register(first_waiting, event, {})
-    services.register(second_waiting, event, {})
+    mine = services.registration_create(member, event, {})
+    services.registration_create(first_waiting, event, {})
+    services.registration_create(second_waiting, event, {})
     response = post(client_for(member), cancel_url(mine), {"next": "/me/events/", "confirm": "yes"})
     assert response.status_code == 302
     assert response["Location"] == "/me/events/"
@@ -241,7 +241,7 @@ def test_cancel_frees_the_seat_for_the_first_waitlisted(client_for, member, make
 
 def test_cancel_someone_elses_registration_is_404(client_for, member, expert, make_event):
     event = make_event()
-    theirs = services.register(expert, event, {})
+    theirs = services.registration_create(expert, event, {})
     response = post(client_for(member), cancel_url(theirs))
     assert response.status_code == 404
     theirs.refresh_from_db()
@@ -261,11 +261,11 @@ def test_cancel_after_the_deadline_is_refused(client_for, member, make_event):
 
 def test_cancel_ignores_an_off_site_next(client_for, member, make_event):
     event = make_event()
-    registration = services.register(member, event, {})
+    registration = services.registration_create(member, event, {})
     for target in ("https://evil.example/", "//evil.example/x", "javascript:alert(1)"):
         registration.refresh_from_db()
         if registration.status == "cancelled":
-            registration = services.register(member, event, {})
+            registration = services.registration_create(member, event, {})
         response = post(
             client_for(member), cancel_url(registration), {"next": target, "confirm": "yes"}
         )
@@ -274,7 +274,7 @@ def test_cancel_ignores_an_off_site_next(client_for, member, make_event):
 
 def test_cancel_asks_first_and_requires_sign_in(client, client_for, member, make_event):
     event = make_event()
-    registration = services.register(member, event, {})
+    registration = services.registration_create(member, event, {})
     # Opening the address, or a POST without the confirmation, only asks.
     assert client_for(member).get(cancel_url(registration)).status_code == 200
     assert post(client_for(member), cancel_url(registration)).status_code == 200

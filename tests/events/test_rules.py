@@ -53,7 +53,7 @@ def test_events_rules_match_the_documented_table(role, make_event):
     assert access.can(user, "events.register", le_event) is expected["register_le"]
     assert access.can(user, "events.manage_registrations") is expected["manage"]
     if expected["register_members"]:
-        registration = services.register(user, members_event, {})
+        registration = services.registration_create(user, members_event, {})
         assert access.can(user, "events.see_join_link", registration) is expected["own_join_link"]
         stranger = make_member()
         assert access.can(stranger, "events.see_join_link", registration) is False

@@ -57,13 +57,13 @@ def test_cancelling_in_a_running_series_promotes_the_waitlist(
 ):
     first, second = (make_member(kind=Membership.Kind.OTHER) for _ in range(2))
     with django_capture_on_commit_callbacks(execute=True):
-        seated = services.register(first, running_series)
-        waiting = services.register(second, running_series)
+        seated = services.registration_create(first, running_series)
+        waiting = services.registration_create(second, running_series)
     assert (seated.status, waiting.status) == (S.CONFIRMED, S.WAITLISTED)
     mailoutbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.cancel(seated, by=first)
+        services.registration_cancel(seated, by=first)
 
     waiting.refresh_from_db()
     assert waiting.status == S.CONFIRMED, "the waitlisted member must get the freed seat"
@@ -88,8 +88,8 @@ def test_member_may_cancel_until_the_next_date_starts(running_series):
 
 def test_member_cancel_in_running_series_is_accepted(running_series):
     member = make_member(kind=Membership.Kind.OTHER)
-    registration = services.register(member, running_series)
-    cancelled = services.cancel(registration, by=member)
+    registration = services.registration_create(member, running_series)
+    cancelled = services.registration_cancel(registration, by=member)
     assert cancelled.status == S.CANCELLED
 
 
@@ -98,7 +98,7 @@ def test_update_emails_still_go_out_in_a_running_series(
 ):
     member = make_member(kind=Membership.Kind.OTHER)
     with django_capture_on_commit_callbacks(execute=True):
-        services.register(member, running_series)
+        services.registration_create(member, running_series)
     mailoutbox.clear()
     page = running_series.get_latest_revision_as_object()
     page.start_time, page.end_time = dt.time(11, 0), dt.time(12, 0)
@@ -145,11 +145,14 @@ def test_series_closes_when_its_last_date_begins_and_is_over_when_it_ends(three_
 
 
 def test_member_cannot_cancel_once_the_last_date_has_begun(three_dates, member):
-    registration = services.register(member, three_dates)
+    registration = services.registration_create(member, three_dates)
     last = three_dates.start_date + dt.timedelta(days=14)
     with pytest.raises(services.RegistrationError) as refused:
-        services.cancel(registration, by=member, now=at(last, 9, 1))
+        services.registration_cancel(registration, by=member, now=at(last, 9, 1))
     assert refused.value.code == "deadline"
     assert Registration.objects.get(pk=registration.pk).status == S.CONFIRMED
     # Before that date starts, the same member may cancel.
-    assert services.cancel(registration, by=member, now=at(last, 8, 59)).status == S.CANCELLED
+    assert (
+        services.registration_cancel(registration, by=member, now=at(last, 8, 59)).status
+        == S.CANCELLED
+    )

@@ -86,7 +86,7 @@ def test_event_page_lists_upcoming_dates_with_moved_ones_marked(client, make_eve
 
 def test_registering_for_a_running_series_and_my_events(client_for, le_member, make_event):
     series = _series(make_event)
-    registration = services.register(le_member, series, {})
+    registration = services.registration_create(le_member, series, {})
     assert registration.status == "confirmed"
     soup = _soup(client_for(le_member).get(reverse("events:my_events")))
     upcoming = soup.find(id="upcoming-heading") or soup

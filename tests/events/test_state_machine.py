@@ -109,7 +109,7 @@ def test_registration_state_machine(make_event, pool, editor, monkeypatch, shape
             already = self.active_of(user)
             seats, capacity = self.seats(), self.capacity()
             try:
-                registration = services.register(user, self.event)
+                registration = services.registration_create(user, self.event)
             except RegistrationError as exc:
                 assert already is not None, f"refused {exc.code} without a registration"
                 assert exc.code == "duplicate"
@@ -126,13 +126,13 @@ def test_registration_state_machine(make_event, pool, editor, monkeypatch, shape
             registration = self.active_of(user)
             if registration is None:
                 return
-            cancelled = services.cancel(registration, by=user)
+            cancelled = services.registration_cancel(registration, by=user)
             assert cancelled.status == S.CANCELLED
 
         @rule()
         def promote(self):
             # Every step that frees a seat already promoted: there is never anyone to move.
-            assert services.promote_waitlist(self.event) == []
+            assert services.waitlist_promote(self.event) == []
 
         @rule(capacity=capacities)
         def publish_capacity(self, capacity):
@@ -147,7 +147,7 @@ def test_registration_state_machine(make_event, pool, editor, monkeypatch, shape
             """An operator's path: the row changed directly, then the waitlist promoted."""
             self._note_capacity(capacity)
             EventPage.objects.filter(pk=self.event.pk).update(capacity=capacity)
-            services.promote_waitlist(self.event)
+            services.waitlist_promote(self.event)
 
         @rule(capacity=capacities, who=st.integers(min_value=0, max_value=POOL - 1))
         def publish_then_newcomer_before_promotion(self, capacity, who):
@@ -165,9 +165,9 @@ def test_registration_state_machine(make_event, pool, editor, monkeypatch, shape
             # The publish's first half: the row committed, no promotion yet.
             EventPage.objects.filter(pk=self.event.pk).update(capacity=capacity)
             if newcomer is None:
-                services.promote_waitlist(self.event)  # everyone is registered already
+                services.waitlist_promote(self.event)  # everyone is registered already
                 return
-            registration = services.register(newcomer, self.event)
+            registration = services.registration_create(newcomer, self.event)
             free = None if capacity is None else max(capacity - seats, 0)
             moved = line if free is None else line[:free]
             confirmed = set(
@@ -191,7 +191,7 @@ def test_registration_state_machine(make_event, pool, editor, monkeypatch, shape
             registration = self.active_of(pool[who])
             if registration is None:
                 return
-            assert services.cancel(registration, by=editor).status == S.CANCELLED
+            assert services.registration_cancel(registration, by=editor).status == S.CANCELLED
 
         # --- invariants ------------------------------------------------------------------
 

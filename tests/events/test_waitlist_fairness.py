@@ -52,11 +52,11 @@ def status_of(*registrations):
 
 def test_newcomer_after_a_raise_queues_behind_the_line(make_event, sent):
     event = make_event(capacity=1)
-    holder, first, second = (services.register(person(), event) for _ in range(3))
+    holder, first, second = (services.registration_create(person(), event) for _ in range(3))
     assert status_of(holder, first, second) == [S.CONFIRMED, S.WAITLISTED, S.WAITLISTED]
     committed(event, capacity=3)
 
-    newcomer = services.register(person(), event)
+    newcomer = services.registration_create(person(), event)
 
     assert status_of(first, second) == [S.CONFIRMED, S.CONFIRMED]
     assert newcomer.status == S.WAITLISTED
@@ -70,11 +70,11 @@ def test_newcomer_after_a_raise_queues_behind_the_line(make_event, sent):
 
 def test_a_seat_left_after_the_line_goes_to_the_newcomer(make_event, sent):
     event = make_event(capacity=1)
-    services.register(person(), event)
-    waiting = services.register(person(), event)
+    services.registration_create(person(), event)
+    waiting = services.registration_create(person(), event)
     committed(event, capacity=3)
 
-    newcomer = services.register(person(), event)
+    newcomer = services.registration_create(person(), event)
 
     assert status_of(waiting) == [S.CONFIRMED]
     assert newcomer.status == S.CONFIRMED
@@ -83,20 +83,20 @@ def test_a_seat_left_after_the_line_goes_to_the_newcomer(make_event, sent):
 
 def test_the_publish_step_after_the_newcomer_promotes_nobody_twice(make_event, sent):
     event = make_event(capacity=1)
-    services.register(person(), event)
-    waiting = services.register(person(), event)
+    services.registration_create(person(), event)
+    waiting = services.registration_create(person(), event)
     committed(event, capacity=2)
-    services.register(person(), event)
+    services.registration_create(person(), event)
 
     # The publish's own promotion step, arriving late, finds the line already served.
-    services.record_event_change(EventPage.objects.get(pk=event.pk))
+    services.event_record_change(EventPage.objects.get(pk=event.pk))
     assert [kind for pk, kind in sent if pk == waiting.pk] == ["waitlisted", "promoted"]
 
 
 def test_a_real_publish_still_promotes_in_order(make_event, sent):
     event = make_event(capacity=1)
-    services.register(person(), event)
-    line = [services.register(person(), event) for _ in range(3)]
+    services.registration_create(person(), event)
+    line = [services.registration_create(person(), event) for _ in range(3)]
     page = EventPage.objects.get(pk=event.pk).get_latest_revision_as_object()
     page.capacity = 3
     page.save_revision().publish()
@@ -105,14 +105,14 @@ def test_a_real_publish_still_promotes_in_order(make_event, sent):
 
 def test_country_quota_a_waiter_who_cannot_fit_does_not_block_other_countries(make_event, sent):
     event = make_event(capacity=2, country_quota=1)
-    services.register(person("FR"), event)
-    french_waiting = services.register(person("FR"), event)
-    services.register(person("SG"), event)
+    services.registration_create(person("FR"), event)
+    french_waiting = services.registration_create(person("FR"), event)
+    services.registration_create(person("SG"), event)
     assert french_waiting.status == S.WAITLISTED
     committed(event, capacity=4)
 
-    german = services.register(person("DE"), event)
-    french_newcomer = services.register(person("FR"), event)
+    german = services.registration_create(person("DE"), event)
+    french_newcomer = services.registration_create(person("FR"), event)
 
     # The French quota is full: the seat was never the French waiter's to take.
     assert german.status == S.CONFIRMED
@@ -121,7 +121,7 @@ def test_country_quota_a_waiter_who_cannot_fit_does_not_block_other_countries(ma
 
     # The quota rises: the French waiter, first in line, takes the last seat.
     committed(event, country_quota=2)
-    late = services.register(person("FR"), event)
+    late = services.registration_create(person("FR"), event)
     assert status_of(french_waiting, french_newcomer) == [S.CONFIRMED, S.WAITLISTED]
     assert late.status == S.WAITLISTED
     assert Registration.objects.filter(event=event).holding_seats().count() == 4
@@ -129,33 +129,33 @@ def test_country_quota_a_waiter_who_cannot_fit_does_not_block_other_countries(ma
 
 def test_hybrid_online_newcomers_never_wait_and_take_no_room_seat(make_event, sent):
     event = make_event(capacity=1, format="hybrid", venue_name="Sample Hall")
-    in_room = services.register(person(), event, attendance="in_person")
-    waiting = services.register(person(), event, attendance="in_person")
+    in_room = services.registration_create(person(), event, attendance="in_person")
+    waiting = services.registration_create(person(), event, attendance="in_person")
     assert status_of(in_room, waiting) == [S.CONFIRMED, S.WAITLISTED]
 
-    online = services.register(person(), event, attendance="online")
+    online = services.registration_create(person(), event, attendance="online")
     assert online.status == S.CONFIRMED
     assert status_of(waiting) == [S.WAITLISTED]  # an online seat is not a room seat
 
     committed(event, capacity=2)
-    online_again = services.register(person(), event, attendance="online")
+    online_again = services.registration_create(person(), event, attendance="online")
     assert online_again.status == S.CONFIRMED
     # The online newcomer's request still served the room's line first.
     assert status_of(waiting) == [S.CONFIRMED]
-    in_person_newcomer = services.register(person(), event, attendance="in_person")
+    in_person_newcomer = services.registration_create(person(), event, attendance="in_person")
     assert in_person_newcomer.status == S.WAITLISTED
 
 
 def test_approval_events_serve_the_approved_line_before_new_requests(make_event, editor, sent):
     event = make_event(capacity=1, approval_required=True)
-    first = services.register(person(), event)
-    second = services.register(person(), event)
-    services.approve(first, by=editor)
-    services.approve(second, by=editor)
+    first = services.registration_create(person(), event)
+    second = services.registration_create(person(), event)
+    services.registration_approve(first, by=editor)
+    services.registration_approve(second, by=editor)
     assert status_of(first, second) == [S.CONFIRMED, S.WAITLISTED]
     committed(event, capacity=2)
 
-    request = services.register(person(), event)
+    request = services.registration_create(person(), event)
 
     assert request.status == S.PENDING
     assert status_of(second) == [S.CONFIRMED]
@@ -164,31 +164,31 @@ def test_approval_events_serve_the_approved_line_before_new_requests(make_event,
 def test_a_refused_duplicate_in_the_gap_writes_nothing(make_event, sent):
     event = make_event(capacity=1)
     holder_user = person()
-    services.register(holder_user, event)
-    waiting = services.register(person(), event)
+    services.registration_create(holder_user, event)
+    waiting = services.registration_create(person(), event)
     committed(event, capacity=2)
     before = list(Registration.objects.order_by("pk").values_list("pk", "status"))
     notified = len(sent)
 
     with pytest.raises(RegistrationError) as refused:
-        services.register(holder_user, event)
+        services.registration_create(holder_user, event)
 
     assert refused.value.code == "duplicate"
     # Nothing written, not even the promotion: the publish's own step still does that.
     assert list(Registration.objects.order_by("pk").values_list("pk", "status")) == before
     assert len(sent) == notified
-    services.promote_waitlist(event)
+    services.waitlist_promote(event)
     assert status_of(waiting) == [S.CONFIRMED]
 
 
 def test_registration_closed_in_the_gap_is_refused_and_promotes_nobody(make_event, sent):
     event = make_event(capacity=1)
-    services.register(person(), event)
-    waiting = services.register(person(), event)
+    services.registration_create(person(), event)
+    waiting = services.registration_create(person(), event)
     committed(event, capacity=2, registration_closes=timezone.now() - dt.timedelta(minutes=1))
 
     with pytest.raises(RegistrationError) as refused:
-        services.register(person(), event)
+        services.registration_create(person(), event)
 
     assert refused.value.code == "closed"
     assert status_of(waiting) == [S.WAITLISTED]
@@ -198,7 +198,7 @@ def test_registration_closed_in_the_gap_is_refused_and_promotes_nobody(make_even
 def test_arrival_is_stamped_under_the_lock_unless_given(make_event, sent):
     event = make_event(capacity=5)
     given = timezone.now() - dt.timedelta(seconds=30)
-    assert services.register(person(), event, now=given).created_at == given
+    assert services.registration_create(person(), event, now=given).created_at == given
     before = timezone.now()
-    registration = services.register(person(), event)
+    registration = services.registration_create(person(), event)
     assert before <= registration.created_at <= timezone.now()

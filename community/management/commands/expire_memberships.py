@@ -9,5 +9,5 @@ class Command(BaseCommand):
     help = "Expire verified memberships whose expiry date has passed (run daily)."
 
     def handle(self, *args, **options):
-        count = services.expire_due()
+        count = services.membership_expire_due()
         self.stdout.write(f"Expired {count} membership(s).")
