@@ -289,7 +289,8 @@ def invite_calendar(registration, method, *, private=False, now=None) -> Calenda
     earlier registrations.
 
     The caller passes sequences already bumped (services.registration_cancel bumps the
-    registration's, event_record_change the event's), so a CANCEL always outranks the invite it replaces.
+    registration's, event_record_change the event's), so a CANCEL always outranks the invite
+    it replaces.
     """
     event = registration.event
     state = event.calendar

@@ -1,8 +1,8 @@
 """Give a member a staff role (editor or moderator) from the command line, or take it away.
 
 `services.membership_set_staff_role` asks for an acting administrator; on a new site there
-is none in the admin yet, and whoever can run manage.py already holds the keys. So the command writes the
-same field the service writes, under the same row lock, and lets `sync_groups` move the
+is none in the admin yet, and whoever can run manage.py already holds the keys. So the
+command writes the same field the service writes, under the same row lock, and lets `sync_groups` move the
 groups: groups are still never changed by hand.
 """
 
