@@ -2,8 +2,8 @@
 
 `services.membership_set_staff_role` asks for an acting administrator; on a new site there
 is none in the admin yet, and whoever can run manage.py already holds the keys. So the
-command writes the same field the service writes, under the same row lock, and lets `sync_groups` move the
-groups: groups are still never changed by hand.
+command writes the same field the service writes, under the same row lock, and lets
+`sync_groups` move the groups: groups are still never changed by hand.
 """
 
 import logging
