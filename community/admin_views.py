@@ -8,7 +8,7 @@ from django import forms
 from django.contrib.admin.utils import quote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import Case, F, IntegerField, Value, When
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -120,7 +120,7 @@ class MembershipIndexView(IndexView):
     reject_url_name = None
 
     def get_base_queryset(self):
-        waiting = Q(status=Membership.Status.PENDING, applied_at__isnull=False)
+        waiting = Membership.AWAITING_DECISION
         return (
             super()
             .get_base_queryset()

@@ -20,15 +20,7 @@ class MembershipApplicationForm(forms.ModelForm):
 
     class Meta:
         model = Membership
-        fields = [
-            "full_name",
-            "kind",
-            "organisation",
-            "organisation_type",
-            "country",
-            "position",
-            "motivation",
-        ]
+        fields = list(Membership.APPLICATION_FIELDS)
         help_texts = {
             "organisation": _("Your agency, institution or company."),
             "motivation": _("A few lines help the lab's editors vet your application."),
@@ -36,7 +28,7 @@ class MembershipApplicationForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("full_name", "organisation", "organisation_type", "country", "position"):
+        for name in Membership.APPLICATION_REQUIRED:
             self.fields[name].required = True
         self.fields["organisation_type"].choices = [("", _("Choose…"))] + list(
             Membership.OrganisationType.choices

@@ -64,6 +64,20 @@ class Membership(models.Model):
     # The one definition of "awaiting a decision", for querysets; is_awaiting_decision is the
     # same rule for one object.
     AWAITING_DECISION = models.Q(status=Status.PENDING, applied_at__isnull=False)
+    #: What the applicant fills in on the membership page, in the form's order; the service
+    #: saves exactly these.
+    APPLICATION_FIELDS = (
+        "full_name",
+        "kind",
+        "organisation",
+        "organisation_type",
+        "country",
+        "position",
+        "motivation",
+    )
+    #: Of those, the ones an application cannot do without (the model allows them blank:
+    #: an account exists before it applies).
+    APPLICATION_REQUIRED = ("full_name", "organisation", "organisation_type", "country", "position")
 
     class Kind(models.TextChoices):
         LAW_ENFORCEMENT = "law_enforcement", _("Law enforcement")

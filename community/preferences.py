@@ -11,7 +11,8 @@ from django.views.decorators.http import require_http_methods
 
 from .models import Membership
 from .services import membership_for
-from .timezones import TimeZoneSelect, listed_zones, validate_time_zone
+from .timezones import listed_zones, validate_time_zone
+from .zone_picker import TimeZoneSelect
 
 
 def set_time_zone(user, zone: str) -> Membership:

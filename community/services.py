@@ -113,15 +113,7 @@ def membership_submit(user, data: dict) -> Membership:
     membership = Membership.objects.select_for_update().get(pk=membership_for(user).pk)
     if membership.status in (Membership.Status.SUSPENDED, Membership.Status.REJECTED):
         raise VettingError(_("This membership cannot be changed by its holder."))
-    for field in (
-        "full_name",
-        "kind",
-        "organisation",
-        "organisation_type",
-        "country",
-        "position",
-        "motivation",
-    ):
+    for field in Membership.APPLICATION_FIELDS:
         if field in data:
             setattr(membership, field, data[field])
     now = timezone.now()

@@ -6,17 +6,14 @@ country, named after a city, without the legacy aliases ("US/Eastern", "Etc/GMT+
 validates, so values stored before this list existed keep working and keep a readable label.
 """
 
-import datetime as dt
 import hashlib
 import importlib.resources
 import zoneinfo
 from difflib import SequenceMatcher
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
-from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 UTC = "UTC"
@@ -140,6 +137,11 @@ def canonical_zone(name: str) -> str:
     return _alias_map().get(name, name)
 
 
+def zone_country_code(name: str) -> str | None:
+    """The ISO country code the zone table gives the zone, if any."""
+    return _tables()[0].get(canonical_zone(name))
+
+
 def zone_city(name: str) -> str:
     """The place a zone is named after ("America/Argentina/Buenos_Aires" → "Buenos Aires",
     "America/Indiana/Knox" → "Knox, Indiana"); "" for UTC and for zones that name an offset
@@ -152,12 +154,6 @@ def zone_city(name: str) -> str:
     if len(parts) == 3 and parts[1] in _STATES:
         city = f"{city}, {_STATES[parts[1]]}"
     return city
-
-
-def _country_name(code: str) -> str:
-    from django_countries import countries
-
-    return str(countries.name(code)) or code
 
 
 @cache
@@ -175,82 +171,6 @@ def listed_zones() -> frozenset[str]:
     return frozenset(time_zone_names())
 
 
-def zone_option_label(name: str, at: dt.datetime | None = None) -> str:
-    """A picker entry: "Buenos Aires, Argentina (UTC−3)" — city first, so typing a city's
-    first letters in the closed list finds it; the country helps tell cities apart."""
-    from .timeformat import offset_text, zone_info
-
-    at = at or timezone.now()
-    offset = offset_text(at.astimezone(zone_info(name)).utcoffset())
-    city = zone_city(name)
-    code = _tables()[0].get(canonical_zone(name))
-    if not city:
-        return offset if name == UTC else f"{offset} ({name})"
-    place = f"{city}, {_country_name(code)}" if code else city
-    return f"{place} ({offset})"
-
-
-@lru_cache(maxsize=16)
-def _grouped_choices(language: str, hour: dt.datetime):
-    groups: dict[str, list[tuple[str, str]]] = {region: [] for region in REGIONS}
-    for name in time_zone_names()[1:]:
-        groups[name.split("/", 1)[0]].append((name, zone_option_label(name, hour)))
-    return [(UTC, "UTC")] + [(str(REGIONS[region]), items) for region, items in groups.items()]
-
-
-def time_zone_choices(current: str | None = None):
-    """Choices grouped by region (Django renders them as <optgroup>s), labelled by city and
-    the offset in force now. ``current``: a stored value the list does not offer (a legacy
-    alias) is kept as a choice of its own, so that saving the form does not change it."""
-    now = timezone.now().replace(minute=0, second=0, microsecond=0)
-    choices = list(_grouped_choices(translation.get_language() or "", now))
-    if current and current not in listed_zones() and current in all_zone_names():
-        from .timeformat import zone_label
-
-        choices.insert(0, (str(_("Your current setting")), [(current, zone_label(current))]))
-    return choices
-
-
-class TimeZoneSelect(forms.Select):
-    """The zone picker as a widget: ``time_zone_choices`` for the value being edited, so a
-    stored legacy alias stays selected instead of the browser falling back to the first
-    option (and a save silently moving the value to it)."""
-
-    def __init__(self, attrs=None, blank_label=None, stored=None):
-        super().__init__(attrs)
-        self.blank_label = blank_label
-        #: The saved value, when the form knows it: only that one is kept as an extra
-        #: choice, not whatever a refused submission sent.
-        self.stored = stored
-
-    def optgroups(self, name, value, attrs=None):
-        blank = [("", self.blank_label)] if self.blank_label is not None else []
-        current = self.stored if self.stored is not None else (value[0] if value else "")
-        self.choices = blank + time_zone_choices(current)
-        return super().optgroups(name, value, attrs)
-
-
 def validate_time_zone(value: str) -> None:
     if value not in all_zone_names():
         raise ValidationError(_("Choose a time zone from the list."), code="invalid_time_zone")
-
-
-def viewer_zone_info(request) -> tuple[str, bool]:
-    """(zone, fixed): the zone from the viewer's profile and True, else ("UTC", False) — pages
-    then render UTC and local-time.js moves it to the browser's zone. One query at most,
-    cached on the request."""
-    cached = getattr(request, "_viewer_zone_info", None)
-    if cached:
-        return cached
-    zone = ""
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        from .models import Membership
-
-        zone = (
-            Membership.objects.filter(user=user).values_list("time_zone", flat=True).first() or ""
-        )
-    if zone not in all_zone_names():
-        zone = ""
-    request._viewer_zone_info = (zone, True) if zone else (UTC, False)
-    return request._viewer_zone_info

@@ -11,7 +11,6 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.functional import lazy
@@ -21,40 +20,28 @@ from community.emails import queue_email, queue_message
 from community.models import OutboundEmail
 
 from . import ical
-from .models import SEAT_STATUSES, EventStatus, Registration, RegistrationStatus
-from .tasks import send_registration_email as send_registration_email_task
+from . import links as event_links
+from .choices import (
+    CANCEL_KINDS,
+    REQUEST_KINDS,
+    SEAT_KINDS,
+    SEAT_STATUSES,
+    EmailKind,
+    EventFormat,
+    EventStatus,
+)
+from .records import Registration
 
-KINDS = {
-    "confirmed",
-    "waitlisted",
-    "pending",
-    "promoted",
-    "approved",
-    "rejected",
-    "cancelled",
-    "event_updated",
-    "event_cancelled",
-    "reminder",
-}
-# Kinds that carry a METHOD:REQUEST invite (for seat holders) and may show the join link.
-REQUEST_KINDS = {"confirmed", "promoted", "approved", "event_updated", "reminder"}
-CANCEL_KINDS = {"cancelled", "event_cancelled"}
-# Kinds only worth sending while the registration still holds its seat.
-SEAT_KINDS = {"confirmed", "promoted", "approved", "reminder"}
 REMINDER_RE = re.compile(r"^reminder_(\d+)h$")
 
 
-def parse_kind(kind: str) -> tuple[str, int | None]:
-    """``"reminder_24h"`` → ``("reminder", 24)``; other kinds pass through."""
+def parse_kind(kind: str) -> tuple[EmailKind, int | None]:
+    """``"reminder_24h"`` → ``(EmailKind.REMINDER, 24)``; other kinds as themselves. An
+    unknown kind raises ``ValueError``."""
     match = REMINDER_RE.match(kind)
     if match:
-        return "reminder", int(match.group(1))
-    return kind, None
-
-
-def _offset_label(value: dt.datetime) -> str:
-    """ "UTC+1", "UTC−3", "UTC+5:30": the site's one offset format."""
-    return timeformat.offset_text(value.utcoffset())
+        return EmailKind.REMINDER, int(match.group(1))
+    return EmailKind(kind), None
 
 
 def format_span(event, zone_name: str) -> str:
@@ -165,12 +152,12 @@ def build_context(registration, kind, *, hours=None, show_join=False, occurrence
         "when": _format_dates(event) if event.all_day else _format_span(timing, event.time_zone),
         "when_yours": _format_span(timing, own_zone) if own_zone else "",
         "recurring": event.is_recurring,
-        "attendance": registration.attendance if event.format == "hybrid" else "",
-        "place": ical.location_text(event),
-        "event_url": ical.event_url(event),
+        "attendance": registration.attendance if event.format == EventFormat.HYBRID else "",
+        "place": event.location_text(),
+        "event_url": event_links.event_url(event),
         "my_events_url": links.absolute_reverse("events:my_events"),
         "join_url": event.online_join_url if show_join else "",
-        "reason": registration.decision_reason if kind == "rejected" else "",
+        "reason": registration.decision_reason if kind == EmailKind.REJECTED else "",
         "event_status": event.status,
     }
 
@@ -189,9 +176,10 @@ def build_registration_email(
 
     ``message`` is the editor's text for an ``event_cancelled`` email (other kinds ignore it).
     """
-    base_kind, hours = parse_kind(kind)
-    if base_kind not in KINDS:
-        raise ValueError(f"Unknown registration email kind: {kind!r}")
+    try:
+        base_kind, hours = parse_kind(kind)
+    except ValueError as exc:
+        raise ValueError(f"Unknown registration email kind: {kind!r}") from exc
     if OutboundEmail.objects.filter(key=key).exists():
         return "duplicate"
     registration = (
@@ -208,12 +196,12 @@ def build_registration_email(
     if base_kind in SEAT_KINDS and not holds_seat:
         return "skipped"  # cancelled since this was queued; the cancellation says so
     now = timezone.now()
-    if base_kind == "reminder" and (
+    if base_kind == EmailKind.REMINDER and (
         event.status != EventStatus.SCHEDULED
-        or (occurrence is None and next_start(event, now) is None)
+        or (occurrence is None and event.next_start_after(now) is None)
     ):
         return "skipped"
-    if base_kind == "event_updated" and event.is_over_at(now):
+    if base_kind == EmailKind.EVENT_UPDATED and event.is_over_at(now):
         return "skipped"  # a correction to a past event's page is no news to attendees
 
     if base_kind in REQUEST_KINDS:
@@ -251,7 +239,7 @@ def build_registration_email(
     )
     context["has_invite"] = bool(method)
     # Plain text from the editor: the text template prints it as typed, the HTML one escapes it.
-    context["message"] = message.strip() if base_kind == "event_cancelled" else ""
+    context["message"] = message.strip() if base_kind == EmailKind.EVENT_CANCELLED else ""
     queue_email(
         key=key,
         to=[registration.user.email],
@@ -260,76 +248,6 @@ def build_registration_email(
         attachments=attachments,
     )
     return "queued"
-
-
-# --- reminders ------------------------------------------------------------------------
-
-
-def next_start(event, now):
-    """When the event (or a series' next occurrence) starts, if that is still ahead."""
-    if not event.is_recurring:
-        return event.start if event.start > now else None
-    upcoming = [o for o in event.next_occurrences(limit=2, now=now) if o.start > now]
-    return upcoming[0].start.astimezone(dt.UTC) if upcoming else None
-
-
-def reminder_key(registration, hours: int, start=None) -> str:
-    # The start is part of the key: moving the event (or a series' next date) earns a fresh
-    # reminder.
-    start = start or registration.event.start
-    return f"event:{registration.pk}:reminder_{hours}h:{start.isoformat()}"
-
-
-def due_reminders(now=None) -> list[tuple[Registration, int, str]]:
-    """(registration, hours, key) due now: confirmed seats of scheduled, live events that
-    start within the smallest configured window they fall into and have not started.
-    """
-    now = now or timezone.now()
-    windows = sorted({int(h) for h in settings.EVENT_REMINDER_HOURS if int(h) > 0})
-    if not windows:
-        return []
-    horizon = now + dt.timedelta(hours=windows[-1])
-    registrations = (
-        Registration.objects.filter(
-            status=RegistrationStatus.CONFIRMED,
-            event__live=True,
-            event__status=EventStatus.SCHEDULED,
-        )
-        .filter(
-            Q(event__start__gt=now, event__start__lte=horizon)
-            # A series whose first date is past may still have one coming up.
-            | Q(event__repeat__gt="", event__start__lte=horizon, event__last_end__gt=now)
-        )
-        .select_related("event")
-    )
-    due = []
-    for registration in registrations:
-        start = next_start(registration.event, now)
-        if start is None or start > horizon:
-            continue
-        # Only the closest window: a late registrant 30 minutes before gets the 1 h one.
-        hours = next(h for h in windows if start - now <= dt.timedelta(hours=h))
-        due.append((registration, hours, reminder_key(registration, hours, start)))
-    if not due:
-        return []
-    sent = set(
-        OutboundEmail.objects.filter(key__in=[key for _r, _h, key in due]).values_list(
-            "key", flat=True
-        )
-    )
-    return [(r, h, key) for r, h, key in due if key not in sent]
-
-
-def enqueue_due_reminders(now=None) -> dict[int, int]:
-    """Queue every due reminder (in the caller's transaction, like ``notify``). Returns
-    {hours: count queued}."""
-    counts = {int(h): 0 for h in settings.EVENT_REMINDER_HOURS}
-    for registration, hours, key in due_reminders(now):
-        start = next_start(registration.event, now or timezone.now())
-        args = (registration.pk, f"reminder_{hours}h", key, True, start.isoformat())
-        send_registration_email_task.enqueue(*args)
-        counts[hours] = counts.get(hours, 0) + 1
-    return counts
 
 
 # --- editors' messages to registrants -------------------------------------------------
@@ -346,7 +264,7 @@ def attendee_message(event, *, subject: str, message: str) -> dict:
         {
             "message": message,
             "title": event.title,
-            "event_url": ical.event_url(event),
+            "event_url": event_links.event_url(event),
             "site_name": settings.WAGTAIL_SITE_NAME,
         },
     )

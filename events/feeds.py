@@ -8,8 +8,6 @@ a member who loses access stops seeing restricted events on the next fetch.
 
 import datetime as dt
 import hashlib
-import re
-from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib import messages
@@ -27,78 +25,19 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from community import access, links
+from community import access
+from community import links as site_links
 from community.models import Membership
 
-from . import ical, tokens
-from .models import EventFormat, EventKind, EventPage, Registration, Topic
+from . import ical, links, tokens
+from .filters import EventFilters, FilterError
+from .models import EventPage, Registration, Topic
 
 # Past events stay this long, so a subscriber's calendar keeps recent history.
 PAST_WINDOW = dt.timedelta(days=90)
 PUBLIC_MAX_AGE = 3600
 PRIVATE_MAX_AGE = 900
 ONE_TIME_TOKEN_KEY = "events_calendar_token_once"  # noqa: S105 (a session key name)
-
-
-class FilterError(ValueError):
-    pass
-
-
-# --- helpers ------------------------------------------------------------------------------
-
-
-# Control characters (NUL above all: PostgreSQL refuses it in any text parameter) never
-# belong in a filter value; they are refused before anything reaches the database.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-# More values than any real filter needs only make a bigger query.
-MAX_FILTER_VALUES = 50
-
-
-def _values(query, key) -> list[str]:
-    """A filter's values: repeatable (?kind=a&kind=b) or comma-separated (?kind=a,b)."""
-    found = []
-    for raw in query.getlist(key):
-        if _CONTROL.search(raw):
-            raise FilterError(
-                _("The %(name)s filter contains characters that are not allowed.") % {"name": key}
-            )
-        found.extend(v.strip() for v in raw.split(",") if v.strip())
-    if len(found) > MAX_FILTER_VALUES:
-        raise FilterError(
-            _("Choose at most %(n)s values for %(name)s.") % {"n": MAX_FILTER_VALUES, "name": key}
-        )
-    return found
-
-
-def parse_filters(query) -> dict[str, list[str]]:
-    """``kind``, ``topic`` and ``format`` from a query string; unknown values raise."""
-    filters = {"kind": _values(query, "kind"), "format": _values(query, "format")}
-    for key, allowed in (("kind", EventKind.values), ("format", EventFormat.values)):
-        unknown = [v for v in filters[key] if v not in allowed]
-        if unknown:
-            raise FilterError(
-                _("Unknown %(name)s: %(values)s. Known values: %(known)s.")
-                % {"name": key, "values": ", ".join(unknown), "known": ", ".join(allowed)}
-            )
-    topics = _values(query, "topic")
-    if topics:
-        known = set(Topic.objects.filter(slug__in=topics).values_list("slug", flat=True))
-        unknown = [t for t in topics if t not in known]
-        if unknown:
-            raise FilterError(_("Unknown topic: %(values)s.") % {"values": ", ".join(unknown)})
-    filters["topic"] = topics
-    return filters
-
-
-def apply_filters(qs, filters):
-    if filters.get("kind"):
-        qs = qs.filter(kind__in=filters["kind"])
-    if filters.get("format"):
-        qs = qs.filter(format__in=filters["format"])
-    if filters.get("topic"):
-        # A subquery rather than a join: an event with two chosen topics appears once.
-        qs = qs.filter(pk__in=EventPage.objects.filter(topics__slug__in=filters["topic"]))
-    return qs
 
 
 def window_start(now=None) -> dt.datetime:
@@ -113,15 +52,6 @@ def _in_window(prefix=""):
     return Q(**{f"{prefix}last_end__gte": since}) | Q(
         **{f"{prefix}last_end__isnull": True, f"{prefix}end__gte": since}
     )
-
-
-def event_urls(events) -> dict[int, str]:
-    """Page addresses for ``events`` with one site-root lookup shared by all of them."""
-    cache_object = SimpleNamespace()
-    urls = {}
-    for event in events:
-        urls[event.pk] = ical.event_url(event, cache_object)
-    return urls
 
 
 FEED_CACHE_SECONDS = 3600
@@ -189,10 +119,12 @@ SIGNATURE_FIELDS = (
 
 def _events_feed(request, owner, *, name, filename, cache_control, robots, extra=()):
     try:
-        filters = parse_filters(request.GET)
+        filters = EventFilters.parse(
+            request.GET, topics=Topic.objects.values_list("slug", flat=True)
+        )
     except FilterError as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
-    qs = apply_filters(EventPage.objects.live().visible_to(owner).filter(_in_window()), filters)
+    qs = filters.apply(EventPage.objects.live().visible_to(owner).filter(_in_window()))
     qs = qs.order_by("start", "pk")
     # The day is part of the signature: the 90-day window moves at midnight.
     etag, latest = _signature(
@@ -206,7 +138,7 @@ def _events_feed(request, owner, *, name, filename, cache_control, robots, extra
             events,
             name=name,
             description=_("Events of the %(site)s community.") % {"site": _site_name()},
-            urls=event_urls(events),
+            urls=links.event_urls(events),
         )
 
     return _conditional(request, etag, last_modified, cache_control, build, filename, robots)
@@ -239,7 +171,7 @@ def event_file(request, page_id):
             events,
             name=events[0].title,
             description=events[0].summary,
-            urls=event_urls(events),
+            urls=links.event_urls(events),
         )
 
     response = _conditional(
@@ -338,7 +270,7 @@ def token_my_events_feed(request, token):
             description=_("Events you registered for."),
             private_for=owner,
             registrations={r.event_id: r for r in chosen.values()},
-            urls=event_urls(events),
+            urls=links.event_urls(events),
         )
 
     return _conditional(
@@ -357,23 +289,19 @@ def token_my_events_feed(request, token):
 
 def feed_addresses(token) -> dict[str, str]:
     """The https and webcal addresses of a token's two feeds."""
-    mine = links.absolute_reverse("events:calendar_my_events", token)
-    everything = links.absolute_reverse("events:calendar_events", token)
+    mine = site_links.absolute_reverse("events:calendar_my_events", token)
+    everything = site_links.absolute_reverse("events:calendar_events", token)
     return {
         "my_events_url": mine,
-        "my_events_webcal": webcal(mine),
+        "my_events_webcal": links.webcal(mine),
         "events_url": everything,
-        "events_webcal": webcal(everything),
+        "events_webcal": links.webcal(everything),
     }
 
 
 def _is_current(token, active) -> bool:
     # A token regenerated in another tab since must not be shown as if it still worked.
     return bool(token and active and tokens.hash_token(token) == active.token_hash)
-
-
-def webcal(url: str) -> str:
-    return re.sub(r"^https?://", "webcal://", url)
 
 
 @require_http_methods(["GET", "POST"])
@@ -400,7 +328,7 @@ def calendar_token(request):
     context = {
         "active": active,
         "addresses": feed_addresses(token) if _is_current(token, active) else None,
-        "public_url": links.absolute_reverse("events:feed"),
+        "public_url": site_links.absolute_reverse("events:feed"),
     }
     response = TemplateResponse(request, "events/calendar_token.html", context)
     # The page may carry the token: never cache it anywhere.

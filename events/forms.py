@@ -3,14 +3,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Attendance, EventFormat
-from .services import TEXT_ANSWER_MAX
+from .answers import TEXT_ANSWER_MAX, is_question_key, question_key
+from .choices import Attendance, EventFormat
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
-
-
-def question_key(block) -> str:
-    return f"q_{block.id}"
 
 
 class RegistrationForm(forms.Form):
@@ -51,14 +47,14 @@ class RegistrationForm(forms.Form):
                     widget=forms.Textarea(attrs={"rows": 3, "maxlength": TEXT_ANSWER_MAX}),
                     **common,
                 )
-            self.fields[question_key(block)] = field
+            self.fields[question_key(block.id)] = field
 
     def clean(self):
         cleaned = super().clean()
         if self.is_bound:
             # A hand-made POST naming a question that does not exist is refused outright
             # rather than silently dropped: the member should know what was kept.
-            unknown = [key for key in self.data if key.startswith("q_") and key not in self.fields]
+            unknown = [key for key in self.data if is_question_key(key) and key not in self.fields]
             if unknown:
                 raise forms.ValidationError(
                     _("The form does not match this event's questions. Please try again."),
@@ -67,7 +63,7 @@ class RegistrationForm(forms.Form):
         return cleaned
 
     def answers(self) -> dict:
-        return {key: self.cleaned_data.get(key, "") for key in self.fields if key.startswith("q_")}
+        return {key: self.cleaned_data.get(key, "") for key in self.fields if is_question_key(key)}
 
     def attendance(self) -> str:
         return self.cleaned_data.get("attendance", "")

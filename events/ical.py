@@ -26,10 +26,11 @@ from django.utils.translation import gettext as _
 
 from icalendar import Calendar, Conference, Event, vCalAddress, vDuration, vRecur
 
-from community import access, links
+from community import access
 
-from . import recurrence
-from .models import Registration
+from . import links, recurrence
+from .choices import SEAT_STATUSES, EventStatus
+from .records import Registration
 
 PRODID = "-//Responsible AI Lab//Community events//EN"
 
@@ -37,34 +38,11 @@ METHOD_REQUEST = "REQUEST"
 METHOD_CANCEL = "CANCEL"
 METHOD_PUBLISH = "PUBLISH"
 
-STATUS_MAP = {"scheduled": "CONFIRMED", "postponed": "TENTATIVE", "cancelled": "CANCELLED"}
-SEAT_STATUSES = {"confirmed", "attended"}
-
-
-def event_url(event, request=None) -> str:
-    """The event page's public address (``SITE_URL`` + the page's path)."""
-    return links.page_url(event, request)
-
-
-def location_text(event) -> str:
-    """Venue name, address, city and country on one line; "Online" for online events."""
-    if event.format == "online":
-        return _("Online")
-    parts = [event.venue_name, " ".join((event.venue_address or "").split()), event.venue_city]
-    if event.venue_country:
-        parts.append(str(event.venue_country.name))
-    text = ", ".join(p for p in parts if p)
-    if event.format == "hybrid":
-        text = _("%(place)s (and online)") % {"place": text} if text else _("Online")
-    return text
-
-
-def summary_text(event) -> str:
-    if event.status == "cancelled":
-        return _("Cancelled: %(title)s") % {"title": event.title}
-    if event.status == "postponed":
-        return _("Postponed: %(title)s") % {"title": event.title}
-    return event.title
+STATUS_MAP = {
+    EventStatus.SCHEDULED: "CONFIRMED",
+    EventStatus.POSTPONED: "TENTATIVE",
+    EventStatus.CANCELLED: "CANCELLED",
+}
 
 
 def last_change(event, state, registration=None, now=None) -> dt.datetime:
@@ -154,7 +132,7 @@ def build_vevent(
     else:
         start, end = _times(event)
     changed = last_change(event, state, registration, now)
-    url = url or event_url(event)
+    url = url or links.event_url(event)
     sequence = state.sequence + (registration.sequence if registration is not None else 0)
     sequence += sequence_offset
 
@@ -176,7 +154,7 @@ def build_vevent(
         # A registration cancelled in a feed: the client removes it, and the title says why.
         vevent.add("summary", _("Cancelled: %(title)s") % {"title": event.title})
     else:
-        vevent.add("summary", summary_text(event))
+        vevent.add("summary", event.summary_text())
 
     lines = [event.summary.strip()] if event.summary else []
     join_url = event.online_join_url if private and event.format != "in_person" else ""
@@ -188,7 +166,7 @@ def build_vevent(
 
     if url:
         vevent.add("url", url)
-    location = location_text(event)
+    location = event.location_text()
     if location:
         vevent.add("location", location)
     vevent.add("status", effective)

@@ -3,7 +3,8 @@
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from .models import EventCalendarState
+from .choices import EmailKind
+from .records import EventCalendarState
 from .tasks import send_registration_email as send_registration_email_task
 
 # An editor's words for the cancellation emails. Wagtail's publish signal reaches
@@ -41,7 +42,7 @@ def notify(registration, kind: str, *, had_invite: bool | None = None) -> None:
     key = f"event:{registration.pk}:{kind}:{event_sequence}:{registration.sequence}"
     invite = registration.holds_seat if had_invite is None else had_invite
     args = (registration.pk, kind, key, invite)
-    message = _cancellation_message.get() if kind == "event_cancelled" else ""
+    message = _cancellation_message.get() if kind == EmailKind.EVENT_CANCELLED else ""
     if message:
         args = (*args, None, message)
     send_registration_email_task.enqueue(*args)

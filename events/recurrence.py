@@ -32,7 +32,10 @@ def is_recurring(event) -> bool:
     return bool(getattr(event, "repeat", "")) and event.repeat in FREQUENCIES
 
 
-def _first_local(event):
+def first_span(event):
+    """(start, end) of the first date, aware in the event's zone, from the wall-clock fields.
+    An all-day event ends at the end of its last day. The one owner of this rule: the page's
+    ``start``/``end`` and every occurrence derive from it."""
     zone = event.zone
     if event.all_day:
         start = dt.datetime.combine(event.start_date, dt.time.min, zone)
@@ -94,7 +97,7 @@ def _changes(event):
 
 def rule_starts(event) -> list[dt.datetime]:
     """Every start the rule produces (before skips and moves), aware in the event's zone."""
-    first_start, _end = _first_local(event)
+    first_start, _end = first_span(event)
     if not is_recurring(event):
         return [first_start]
     return list(_rule(event, first_start))[:MAX_OCCURRENCES]
@@ -109,7 +112,7 @@ def skipped_starts(event) -> list[dt.datetime]:
 def occurrences(event, *, after=None, before=None, limit=None) -> list[Occurrence]:
     """Occurrences (skips removed, moves applied) ending after ``after`` and starting
     before ``before``, in start order."""
-    first_start, first_end = _first_local(event)
+    first_start, first_end = first_span(event)
     duration = first_end - first_start
     skipped, moved = _changes(event)
     found = []

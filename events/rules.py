@@ -7,9 +7,8 @@ from django.utils import timezone
 from community import access, files
 from community.access import Audience, Role, rule
 
-from .services import active_registration
-
-SEAT_STATUSES = {"confirmed", "attended"}
+from .choices import SEAT_STATUSES, RegistrationAudience
+from .records import Registration
 
 
 @rule("events.register")
@@ -17,8 +16,8 @@ def may_register(user, event) -> bool:
     """Who the event's registration audience admits, among those who may see it: verified
     members of that audience, or — on public events open to "signed_in" — any account with a
     confirmed email address (outside speakers, academia, civil society)."""
-    who = getattr(event, "registration_audience", "nobody")
-    if who == "nobody" or not access.can(user, "view", event):
+    who = getattr(event, "registration_audience", RegistrationAudience.NOBODY)
+    if who == RegistrationAudience.NOBODY or not access.can(user, "view", event):
         return False
     return _admitted(user, event, who)
 
@@ -28,7 +27,7 @@ def _admitted(user, event, who) -> bool:
     user_roles = access.roles(user)
     if Role.ANONYMOUS in user_roles:
         return False
-    if who == "signed_in":
+    if who == RegistrationAudience.SIGNED_IN:
         return event.audience == Audience.PUBLIC and access.has_verified_email(user)
     if Role.PENDING in user_roles:
         return False
@@ -39,10 +38,10 @@ def _held_level(event) -> str:
     """The level a registration is judged by. With registration switched off since ("No
     registration"), the widest one the event's audience allows: switching it off closes
     the form, it takes no one's place."""
-    who = getattr(event, "registration_audience", "nobody")
-    if who != "nobody":
+    who = getattr(event, "registration_audience", RegistrationAudience.NOBODY)
+    if who != RegistrationAudience.NOBODY:
         return who
-    return "signed_in" if event.audience == Audience.PUBLIC else event.audience
+    return RegistrationAudience.SIGNED_IN if event.audience == Audience.PUBLIC else event.audience
 
 
 @rule("events.manage_registrations")
@@ -121,7 +120,7 @@ def may_download_from_event(user, item) -> bool:
         return False
     if fields - set(_RELEASE_FIELDS):
         return True
-    registration = active_registration(user, event)
+    registration = Registration.objects.active_for(user, event)
     for field, key in _RELEASE_FIELDS.items():
         if field not in fields:
             continue

@@ -11,19 +11,18 @@ from community import access
 from community.service_errors import NotAllowed, ServiceError
 from community.validators import MULTI_LINE_FORBIDDEN
 
-from .models import (
-    ACTIVE_STATUSES,
+from .answers import TEXT_ANSWER_MAX, question_key
+from .choices import (
     Attendance,
-    EventCalendarState,
+    EmailKind,
     EventFormat,
-    EventLock,
-    EventPage,
-    Registration,
+    EventStatus,
     RegistrationStatus,
+    RegistrationWindow,
 )
 from .notifications import cancellation_message, notify
+from .records import EventCalendarState, EventLock, Registration
 
-TEXT_ANSWER_MAX = 2000
 CANCEL_MESSAGE_MAX = 2000
 
 
@@ -48,7 +47,7 @@ class Busy(RegistrationError):
 _LOCK_NOT_AVAILABLE = "55P03"
 
 
-def lock_event(event: EventPage) -> EventPage:
+def lock_event(event):
     """Take the event's lock row and return the event as committed now.
 
     Must run inside a transaction. The lock row exists before the first registration
@@ -68,18 +67,20 @@ def lock_event(event: EventPage) -> EventPage:
         if getattr(exc.__cause__, "pgcode", None) == _LOCK_NOT_AVAILABLE:
             raise Busy from exc
         raise
-    return EventPage.objects.get(pk=event.pk)
+    return _reread(event)
 
 
-def seats_taken(event: EventPage, country=None) -> int:
+def _reread(event):
+    """The event page as committed now (the caller's copy may be stale)."""
+    return type(event).objects.get(pk=event.pk)
+
+
+def seats_taken(event, country=None) -> int:
     """Seats the capacity counts: online attendees of a hybrid event take none."""
-    qs = Registration.objects.filter(event=event).taking_capacity()
-    if country is not None:
-        qs = qs.filter(country=country)
-    return qs.count()
+    return Registration.objects.seats_taken(event, country)
 
 
-def has_seat(event: EventPage, country: str, attendance: str = "") -> bool:
+def has_seat(event, country: str, attendance: str = "") -> bool:
     """Whether one more registrant from ``country`` attending as ``attendance`` fits now.
 
     Counts seats only; whether someone is waiting ahead is ``registration_create``'s
@@ -93,11 +94,11 @@ def has_seat(event: EventPage, country: str, attendance: str = "") -> bool:
     return True
 
 
-def clean_answers(event: EventPage, raw: dict) -> dict:
+def clean_answers(event, raw: dict) -> dict:
     """Validate answers against the event's questions; keyed by the question's block id."""
     cleaned, errors = {}, {}
     for block in event.questions:
-        key = f"q_{block.id}"
+        key = question_key(block.id)
         value = raw.get(key, "")
         value = value.strip() if isinstance(value, str) else value
         question = block.value
@@ -131,7 +132,7 @@ def clean_answers(event: EventPage, raw: dict) -> dict:
     return cleaned
 
 
-def clean_attendance(event: EventPage, value) -> str:
+def clean_attendance(event, value) -> str:
     """How the registrant attends: asked only for hybrid events, and then required."""
     if event.format != EventFormat.HYBRID:
         return ""
@@ -152,7 +153,7 @@ def _member_country(user) -> str:
 
 def registration_create(
     user,
-    event: EventPage,
+    event,
     answers: dict | None = None,
     *,
     attendance: str = "",
@@ -166,9 +167,9 @@ def registration_create(
         raise NotAllowed
     stamped = now
     now = now or timezone.now()
-    state = event.registration_state(now)
-    if state != "open":
-        raise RegistrationError(_("Registration is not open for this event."), code=state)
+    window = event.registration_window(now)
+    if window != RegistrationWindow.OPEN:
+        raise RegistrationError(_("Registration is not open for this event."), code=window)
     attendance = clean_attendance(event, attendance)
     cleaned = clean_answers(event, answers or {})
     country = _member_country(user)
@@ -180,9 +181,9 @@ def registration_create(
         now = stamped or timezone.now()
         # The page the request loaded may be stale: an editor may have cancelled or closed
         # the event since. Decide on the row as committed now.
-        state = current.registration_state(now)
-        if state != "open":
-            raise RegistrationError(_("Registration is not open for this event."), code=state)
+        window = current.registration_window(now)
+        if window != RegistrationWindow.OPEN:
+            raise RegistrationError(_("Registration is not open for this event."), code=window)
         if Registration.objects.filter(event=current, user=user).active().exists():
             raise RegistrationError(
                 _("You are already registered for this event."), code="duplicate"
@@ -214,11 +215,11 @@ def registration_create(
             raise RegistrationError(
                 _("You are already registered for this event."), code="duplicate"
             ) from exc
-        notify(registration, status)
+        notify(registration, EmailKind(status))
     return registration
 
 
-def _promote(event: EventPage, now) -> list[Registration]:
+def _promote(event, now) -> list[Registration]:
     """Fill free seats from the waitlist in arrival order. Call with the lock held.
 
     A waiting registrant is skipped only when they cannot have a seat (their country's quota
@@ -227,13 +228,11 @@ def _promote(event: EventPage, now) -> list[Registration]:
     ``registration_create`` before it decides a newcomer's status."""
     promoted = []
     # A series frees seats for its remaining dates until the last one is over.
-    if event.status != "scheduled" or event.is_over_at(now):
+    if event.status != EventStatus.SCHEDULED or event.is_over_at(now):
         return promoted
     if event.capacity is not None and seats_taken(event) >= event.capacity:
         return promoted  # the usual case when someone waits: no need to read the waitlist
-    waiting = Registration.objects.filter(
-        event=event, status=RegistrationStatus.WAITLISTED
-    ).order_by("created_at", "pk")
+    waiting = Registration.objects.filter(event=event).waitlisted()
     # Register runs this on every request: a country found full stays full for the rest
     # of the pass (promoting only adds seats), so it is counted once, not once per waiter.
     full = set()
@@ -249,12 +248,12 @@ def _promote(event: EventPage, now) -> list[Registration]:
         registration.status = RegistrationStatus.CONFIRMED
         registration.confirmed_at = now
         registration.save(update_fields=["status", "confirmed_at", "updated_at"])
-        notify(registration, "promoted")
+        notify(registration, EmailKind.PROMOTED)
         promoted.append(registration)
     return promoted
 
 
-def waitlist_promote(event: EventPage, *, now=None) -> list[Registration]:
+def waitlist_promote(event, *, now=None) -> list[Registration]:
     with transaction.atomic():
         current = lock_event(event)
         return _promote(current, now or timezone.now())
@@ -269,9 +268,10 @@ def registration_cancel(registration: Registration, *, by, now=None) -> Registra
     with transaction.atomic():
         current = lock_event(registration.event)
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
-        if not registration.is_active or registration.status == RegistrationStatus.ATTENDED:
+        refusal = registration.cancel_refusal(now=now, by_staff=is_staff, event=current)
+        if refusal == "state":
             raise RegistrationError(_("This registration cannot be cancelled."), code="state")
-        if not is_staff and not current.may_cancel_at(now):
+        if refusal == "deadline":
             raise RegistrationError(
                 _("The cancellation deadline has passed. Please contact the lab."),
                 code="deadline",
@@ -281,7 +281,7 @@ def registration_cancel(registration: Registration, *, by, now=None) -> Registra
         registration.cancelled_at = now
         registration.sequence += 1
         registration.save(update_fields=["status", "cancelled_at", "sequence", "updated_at"])
-        notify(registration, "cancelled", had_invite=held_seat)
+        notify(registration, EmailKind.CANCELLED, had_invite=held_seat)
         if held_seat:
             _promote(current, now)
     return registration
@@ -302,7 +302,10 @@ def registration_approve(registration: Registration, *, by, now=None) -> Registr
         else:
             registration.status = RegistrationStatus.WAITLISTED
         registration.save(update_fields=["status", "confirmed_at", "updated_at"])
-        notify(registration, "approved" if registration.holds_seat else "waitlisted")
+        notify(
+            registration,
+            EmailKind.APPROVED if registration.holds_seat else EmailKind.WAITLISTED,
+        )
     return registration
 
 
@@ -319,7 +322,7 @@ def registration_reject(registration: Registration, *, by, reason: str = "") -> 
         registration.status = RegistrationStatus.REJECTED
         registration.decision_reason = reason.strip()
         registration.save(update_fields=["status", "decision_reason", "updated_at"])
-        notify(registration, "rejected")
+        notify(registration, EmailKind.REJECTED)
     return registration
 
 
@@ -336,7 +339,7 @@ def registration_mark_attended(registration: Registration, *, by) -> Registratio
     return registration
 
 
-def event_record_change(event: EventPage, *, now=None) -> bool:
+def event_record_change(event, *, now=None) -> bool:
     """After a publish: bump SEQUENCE and notify registrants if time, place or status changed.
 
     Returns True when the change was significant. Also fills seats a capacity rise freed.
@@ -352,7 +355,7 @@ def event_record_change(event: EventPage, *, now=None) -> bool:
             state.fingerprint = fingerprint
             state.changed_at = now
             state.save()
-            kind = "event_cancelled" if current.is_cancelled else "event_updated"
+            kind = EmailKind.EVENT_CANCELLED if current.is_cancelled else EmailKind.EVENT_UPDATED
             # A correction to an event that is over changes the feeds, but is no news to
             # the people who attended.
             if not current.is_over_at(now):
@@ -363,7 +366,7 @@ def event_record_change(event: EventPage, *, now=None) -> bool:
     return changed
 
 
-def event_cancel(event: EventPage, *, by, now=None, message: str = "") -> EventPage:
+def event_cancel(event, *, by, now=None, message: str = ""):
     """Cancel the event (a new published revision with status cancelled) and notify.
 
     ``message`` (optional, plain text) goes into every registrant's cancellation email.
@@ -378,11 +381,11 @@ def event_cancel(event: EventPage, *, by, now=None, message: str = "") -> EventP
         )
     # From the live page, not the latest revision: an editor's unpublished draft must not
     # go live along with the cancellation.
-    page = EventPage.objects.get(pk=event.pk)
+    page = _reread(event)
     if page.is_cancelled:
         raise RegistrationError(_("This event is already cancelled."), code="state")
     draft = page.latest_revision if page.has_unpublished_changes else None
-    page.status = "cancelled"
+    page.status = EventStatus.CANCELLED
     revision = page.save_revision(user=by, log_action=True)
     # Publishing notifies registrants (event_record_change, from Wagtail's signal).
     with cancellation_message(message):
@@ -391,12 +394,6 @@ def event_cancel(event: EventPage, *, by, now=None, message: str = "") -> EventP
         # The editor's work stays the latest revision, cancelled too: publishing that
         # draft later must not quietly bring the event back.
         pending = draft.as_object()
-        pending.status = "cancelled"
+        pending.status = EventStatus.CANCELLED
         pending.save_revision(user=by, log_action=True)
-    return EventPage.objects.get(pk=event.pk)
-
-
-def active_registration(user, event) -> Registration | None:
-    if user is None or not user.is_authenticated:
-        return None
-    return Registration.objects.filter(event=event, user=user, status__in=ACTIVE_STATUSES).first()
+    return _reread(event)

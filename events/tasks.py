@@ -21,7 +21,7 @@ def send_registration_email(
 @task()
 def send_due_reminders() -> dict:
     """For schedulers: queue every reminder due now (same as ``send_event_reminders``)."""
-    from .emails import enqueue_due_reminders
+    from .reminders import enqueue_due_reminders
 
     # Task results must be JSON: keys become strings.
     return {str(hours): count for hours, count in enqueue_due_reminders().items()}

@@ -22,7 +22,7 @@ from wagtail.admin.widgets.button import HeaderButton
 from community import access
 from community.accounts import AccountLink
 
-from . import admin_views
+from . import admin_views, sections
 from .models import EventIndexPage, EventPage
 
 admin_urlpatterns = [
@@ -152,19 +152,12 @@ def register_event_page_viewset():
 
 @hooks.register("home_page_sections")
 def upcoming_events_section(request):
-    # Imported late: the views module pulls in page models and templates the admin's
-    # startup does not need.
-    from . import views
-
-    section = getattr(views, "home_upcoming_section", None)
-    return section(request) if section is not None else None
+    return sections.home_upcoming_section(request)
 
 
 @hooks.register("account_dashboard_sections")
 def account_upcoming_section(request):
-    from . import views
-
-    return views.account_upcoming_section(request)
+    return sections.account_upcoming_section(request)
 
 
 @hooks.register("account_links")

@@ -24,7 +24,7 @@ from community import links
 from community import services as membership_services
 from community.models import Membership
 from events import tokens
-from events.emails import KINDS
+from events.choices import EmailKind
 from events.models import Registration
 from events.tasks import send_registration_email
 from tests.conftest import published_event_index, site_home, verified
@@ -197,7 +197,7 @@ def test_every_link_in_every_email_kind_answers(stale_site, live_server, mailout
     registration = Registration.objects.create(
         event=event, user=member, status="confirmed", country="FR"
     )
-    for kind in sorted(KINDS):
+    for kind in sorted(EmailKind):
         base = "reminder_24h" if kind == "reminder" else kind
         status = {"waitlisted": "waitlisted", "pending": "pending", "rejected": "rejected"}
         Registration.objects.filter(pk=registration.pk).update(
@@ -205,7 +205,7 @@ def test_every_link_in_every_email_kind_answers(stale_site, live_server, mailout
         )
         result = send_registration_email.enqueue(registration.pk, base, f"links:{kind}", True)
         assert result.return_value in {"queued", "skipped"}, (kind, result.return_value)
-    assert len(mailoutbox) >= len(KINDS) - 2, [m.subject for m in mailoutbox]
+    assert len(mailoutbox) >= len(EmailKind) - 2, [m.subject for m in mailoutbox]
 
     # Membership emails too: received, approved (and the editors' "to vet" notice).
     applicant = make_member(kind=Membership.Kind.OTHER, status=Membership.Status.PENDING)

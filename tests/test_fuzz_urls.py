@@ -227,10 +227,10 @@ def test_the_fuzzed_routes_cover_the_project_and_skip_only_internals():
 def test_the_harness_fails_on_a_500(world, monkeypatch, raise_request_exception):
     """A check that cannot fail proves nothing: break one view and watch it fail."""
 
-    def broken(query):
+    def broken(query, **kwargs):
         raise ValueError("sample failure")
 
-    monkeypatch.setattr(feeds, "parse_filters", broken)
+    monkeypatch.setattr(feeds.EventFilters, "parse", broken)
     with pytest.raises((ValueError, AssertionError)):
         _fuzz_route(
             "events:feed",

@@ -7,7 +7,7 @@ from django.templatetags.static import static
 from django.utils.html import format_html
 
 from community import timeformat
-from community.timezones import viewer_zone_info
+from community.viewer_zone import viewer_zone_info
 
 register = template.Library()
 

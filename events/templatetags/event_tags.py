@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 
 from community import timeformat
 from community.timeformat import DASH, machine_time, zone_info
-from community.timezones import canonical_zone, viewer_zone_info
+from community.timezones import canonical_zone
+from community.viewer_zone import viewer_zone_info
 
 register = template.Library()
 
@@ -314,24 +315,3 @@ def agenda_viewer_time(context, event, starts, ends=None):
 def zone_name_label(zone_name):
     """ "Buenos Aires (UTC−3)" for a zone name, at the current offset."""
     return timeformat.zone_label(zone_name or "UTC")
-
-
-@register.filter
-def status_label(value):
-    labels = {
-        "confirmed": _("Confirmed"),
-        "waitlisted": _("Waitlisted"),
-        "pending": _("Pending approval"),
-        "attended": _("Attended"),
-        "cancelled": _("Cancelled"),
-        "rejected": _("Rejected"),
-    }
-    return labels.get(value, value)
-
-
-@register.simple_tag(takes_context=True)
-def event_index_listing(context, page):
-    """The index page's listing; the model has no get_context of its own for it yet."""
-    from events.views import event_index_context
-
-    return event_index_context(context["request"], page)

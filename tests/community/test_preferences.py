@@ -91,7 +91,7 @@ def test_the_filter_box_waits_for_javascript(client_for, member):
 
 
 def test_offsets_follow_daylight_saving(client_for, member, settings):
-    from community.timezones import zone_option_label
+    from community.zone_picker import zone_option_label
 
     july = dt.datetime(2027, 7, 1, tzinfo=dt.UTC)
     january = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)

@@ -505,12 +505,10 @@ def test_editor_and_admin_reach_every_screen(client_for, editor, admin_user, mak
 # --- Home page section --------------------------------------------------------------------
 
 
-def test_home_section_hook_delegates_to_the_events_view(rf, monkeypatch):
-    from events import views
+def test_home_section_hook_delegates_to_the_events_section(rf, monkeypatch):
+    from events import sections
     from events.wagtail_hooks import upcoming_events_section
 
     request = rf.get("/")
-    monkeypatch.setattr(views, "home_upcoming_section", lambda req: {"request": req})
+    monkeypatch.setattr(sections, "home_upcoming_section", lambda req: {"request": req})
     assert upcoming_events_section(request) == {"request": request}
-    monkeypatch.delattr(views, "home_upcoming_section")
-    assert upcoming_events_section(request) is None

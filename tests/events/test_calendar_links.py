@@ -10,7 +10,8 @@ from django.test import RequestFactory
 import pytest
 from bs4 import BeautifulSoup
 
-from events.templatetags import calendar_tags
+from events import links as event_links
+from events.filters import EventFilters
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +98,7 @@ def test_calendar_links_for_a_series_point_at_the_next_occurrence(make_event):
         repeat_until=dt.date.today() + dt.timedelta(days=60),
     )
     now = dt.datetime.now(dt.UTC)
-    url = calendar_tags.google_url(event, "https://example.org/e/", now=now)
+    url = event_links.google_url(event, "https://example.org/e/", now=now)
     start = dt.datetime.strptime(query(url)[1]["dates"][:16], "%Y%m%dT%H%M%SZ").replace(
         tzinfo=dt.UTC
     )
@@ -123,12 +124,16 @@ def test_feed_links_without_filters(settings):
     assert google["cid"] == "webcal://events.example.org/events/feed.ics"
 
 
-def test_feed_links_keep_known_filters_from_the_request(settings):
+def test_feed_links_keep_the_listings_known_filters(settings):
     settings.SITE_URL = "https://events.example.org"
     request = RequestFactory().get(
-        "/events/?kind=workshop&format=online&topic=sample-ethics&kind=bogus&page=2&when=past"
+        "/events/?kind=workshop&format=online&topic=sample-ethics&kind=bogus&topic=gone"
+        "&page=2&when=past&audience=members"
     )
-    page, _html = render("{% feed_links %}", request=request)
+    filters = EventFilters.parse(
+        request.GET, topics=["sample-ethics"], audiences=["members"], strict=False
+    )
+    page, _html = render("{% feed_links filters %}", filters=filters)
     found = links(page)
     parts, params = query(found["Feed address"])
     assert parts.path == "/events/feed.ics"
@@ -142,7 +147,8 @@ def test_feed_links_keep_known_filters_from_the_request(settings):
     assert "kind=workshop" in google["cid"]
 
 
-def test_feed_links_take_an_explicit_querystring(settings):
-    page, _html = render("{% feed_links params %}", params=QueryDict("format=hybrid"))
+def test_feed_links_take_explicit_filters(settings):
+    filters = EventFilters.parse(QueryDict("format=hybrid"))
+    page, _html = render("{% feed_links filters %}", filters=filters)
     _parts, params = query(links(page)["Feed address"])
     assert params == {"format": "hybrid"}

@@ -11,7 +11,7 @@ import pytest
 from icalendar import Calendar
 
 from community import services as community_services
-from events import feeds, ical, tokens
+from events import links, tokens
 from events import services as event_services
 from events.models import EventCalendarState, EventPage, Registration, Topic
 from tests.queries import assert_queries_constant
@@ -437,8 +437,8 @@ def test_event_urls_are_computed_without_a_query_per_event(
 ):
     events = [make_event() for _ in range(5)]
     fresh = list(EventPage.objects.filter(pk__in=[e.pk for e in events]))
-    feeds.event_urls(fresh[:1])  # fills the site-root cache
+    links.event_urls(fresh[:1])  # fills the site-root cache
     # One cache read for the site roots, whatever the number of events.
     with django_assert_max_num_queries(1):
-        urls = feeds.event_urls(fresh)
-    assert urls == {e.pk: ical.event_url(e) for e in events}
+        urls = links.event_urls(fresh)
+    assert urls == {e.pk: links.event_url(e) for e in events}

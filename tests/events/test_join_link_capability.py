@@ -23,7 +23,7 @@ from icalendar import Calendar
 from community import access
 from community import services as community_services
 from community.models import Membership
-from events import ical, services, tokens
+from events import links, services, tokens
 from events.models import EventPage, Registration, RegistrationStatus
 from events.tasks import send_registration_email
 from tests.factories import UserFactory, make_member
@@ -214,7 +214,7 @@ def test_every_holder_on_every_channel_matches_the_table(
             "rule": access.can(fresh(user), "events.see_join_link", registration),
             "page": page_link,
             "my events": bool(mine),
-            "feed": feed.get(ical.event_url(event), False),
+            "feed": feed.get(links.event_url(event), False),
             **{
                 f"email {k}": v
                 for k, v in email_links(
@@ -257,7 +257,7 @@ def test_every_channel_asks_the_one_rule(
     page_asks = len(asked)
     assert CANARY not in client.get(reverse("events:my_events")).content.decode()
     my_events_asks = len(asked) - page_asks
-    assert feed_links(client_for(None), token) == {ical.event_url(event): False}
+    assert feed_links(client_for(None), token) == {links.event_url(event): False}
     feed_asks = len(asked) - page_asks - my_events_asks
     emails = email_links(registration, django_capture_on_commit_callbacks, mailoutbox)
     assert emails == dict.fromkeys(EMAIL_KINDS, False)
@@ -343,11 +343,11 @@ def test_a_lapsed_member_loses_the_link_in_a_feed_already_fetched(events, client
     client = client_for(None)
     url = reverse("events:calendar_my_events", args=[token])
     first = client.get(url)
-    assert feed_links(client_for(None), token) == {ical.event_url(events["members"]): True}
+    assert feed_links(client_for(None), token) == {links.event_url(events["members"]): True}
     _lapse(user, None)
     again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 200, "a 304 would keep the old feed with the link"
-    assert feed_links(client_for(None), token) == {ical.event_url(events["members"]): False}
+    assert feed_links(client_for(None), token) == {links.event_url(events["members"]): False}
 
 
 def test_channels_without_a_registration_never_carry_it(

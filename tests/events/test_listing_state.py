@@ -142,7 +142,7 @@ def test_registrations_and_positions_take_two_queries_whatever_the_list(
 def test_home_section_says_where_the_viewer_stands(client_for, member, make_event):
     from wagtail import hooks
 
-    from events.views import home_upcoming_section
+    from events.sections import home_upcoming_section
 
     held = make_event(title="Sample held", start_date=days(2), end_date=days(2))
     queued = make_event(title="Sample queued", start_date=days(3), end_date=days(3), capacity=1)

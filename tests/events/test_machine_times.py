@@ -140,7 +140,7 @@ def site_with_events(make_event, member):
 def home_response(client):
     from wagtail import hooks
 
-    from events.views import home_upcoming_section
+    from events.sections import home_upcoming_section
 
     registered = any(
         getattr(fn, "__module__", "").startswith("events")

@@ -612,7 +612,7 @@ QUESTIONS = [
 def test_home_section_lists_the_next_three_visible_events(user_for_role, client_for, make_event):
     from wagtail import hooks
 
-    from events.views import home_upcoming_section
+    from events.sections import home_upcoming_section
 
     name, user = user_for_role
     soon = timezone.now().date()

@@ -131,7 +131,7 @@ def test_a_series_reminds_before_each_occurrence_once(
     make_event, le_member, django_capture_on_commit_callbacks, mailoutbox
 ):
     from events import services
-    from events.emails import enqueue_due_reminders
+    from events.reminders import enqueue_due_reminders
 
     event = _series(make_event)
     with django_capture_on_commit_callbacks(execute=True):

@@ -12,8 +12,8 @@ import pytest
 from icalendar import Calendar
 
 from community.models import OutboundEmail
-from events.emails import due_reminders
 from events.models import Registration
+from events.reminders import due_reminders
 from events.tasks import send_due_reminders
 from tests.factories import make_member
 from tests.queries import assert_queries_constant

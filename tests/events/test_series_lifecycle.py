@@ -49,7 +49,7 @@ def test_running_series_is_not_over_and_takes_registrations(running_series):
     assert not running_series.is_over_at(now)
     assert not running_series.is_over
     assert running_series.registration_is_open(now)
-    assert running_series.registration_state(now) == "open"
+    assert running_series.registration_window(now) == "open"
 
 
 def test_cancelling_in_a_running_series_promotes_the_waitlist(
@@ -132,12 +132,12 @@ def test_series_closes_when_its_last_date_begins_and_is_over_when_it_ends(three_
     first = three_dates.start_date
     second, last = first + dt.timedelta(days=7), first + dt.timedelta(days=14)
     during_second = at(second, 9, 30)
-    assert three_dates.registration_state(during_second) == "open"
+    assert three_dates.registration_window(during_second) == "open"
     assert three_dates.may_cancel_until(during_second) == at(last, 9)
     assert not three_dates.is_over_at(during_second)
 
     during_last = at(last, 9, 30)
-    assert three_dates.registration_state(during_last) == "started"
+    assert three_dates.registration_window(during_last) == "started"
     assert not three_dates.is_over_at(during_last), "the last date is still running"
     assert not three_dates.may_cancel_at(during_last)
     assert three_dates.last_end == at(last, 10)

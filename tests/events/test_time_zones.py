@@ -325,7 +325,7 @@ def test_my_events_explains_the_browser_zone_without_a_profile_zone(client_for, 
 def test_home_section_shows_the_viewer_time(client_for, member, make_event):
     from wagtail import hooks
 
-    from events.views import home_upcoming_section
+    from events.sections import home_upcoming_section
 
     set_zone(member, "Pacific/Auckland")
     make_event(

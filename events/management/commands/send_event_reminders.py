@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_datetime
 
-from events.emails import enqueue_due_reminders
+from events.reminders import enqueue_due_reminders
 
 
 class Command(BaseCommand):
