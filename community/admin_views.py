@@ -1,23 +1,26 @@
-"""Wagtail admin views for the editors' vetting queue.
+"""Wagtail admin views for the editors' vetting queue, the email log and the audit trail.
 
 Status changes go through :mod:`community.services` only, so every approval or rejection
 syncs the member's groups and emails them. The generic edit view never touches status.
 """
 
+import datetime as dt
+
 from django import forms
 from django.contrib.admin.utils import quote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.encoding import force_str
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import TemplateView
 
 from wagtail.admin import messages
-from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.filters import ContentTypeFilter, WagtailFilterSet
 from wagtail.admin.ui.tables import (
     BulkActionsCheckboxColumn,
     ButtonsColumnMixin,
@@ -28,14 +31,19 @@ from wagtail.admin.ui.tables import (
 from wagtail.admin.views.bulk_action import BulkAction
 from wagtail.admin.views.generic import EditView, IndexView, InspectView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
+from wagtail.admin.views.reports.audit_logging import LogEntriesView, SiteHistoryReportFilterSet
 from wagtail.admin.widgets.button import HeaderButton, ListingButton
+from wagtail.log_actions import registry as log_registry
+from wagtail.models import Page
 from wagtail.permission_policies import ModelPermissionPolicy
 
 import django_filters
 from django_countries import countries
 
-from . import access, emails, services
+from . import access, audit, emails, services
+from .accounts import user_display
 from .forms import RejectForm
 from .models import Membership, OutboundEmail
 
@@ -210,6 +218,7 @@ class MembershipIndexView(IndexView):
 class MembershipInspectView(InspectView):
     approve_url_name = None
     reject_url_name = None
+    history_url_name = None
 
     def get_object(self, queryset=None):
         return get_object_or_404(
@@ -223,6 +232,21 @@ class MembershipInspectView(InspectView):
     @cached_property
     def header_buttons(self):
         buttons = []
+        if access.can(self.request.user, "vet_members"):
+            buttons += [
+                HeaderButton(
+                    _("History"),
+                    url=reverse(self.history_url_name, args=(quote(self.object.pk),)),
+                    icon_name="history",
+                    priority=30,
+                ),
+                HeaderButton(
+                    _("Audit trail of this member"),
+                    url=audit.trail_url(member=self.object.user_id),
+                    icon_name="list-ul",
+                    priority=40,
+                ),
+            ]
         if not self.user_has_permission("change"):
             return buttons
         if services.may_approve(self.object):
@@ -244,6 +268,26 @@ class MembershipInspectView(InspectView):
                 )
             )
         return buttons
+
+
+class MembershipHistoryView(HistoryView):
+    """Wagtail's history of one membership (its decisions and edits), for those who vet."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not access.can(request.user, "vet_members"):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    @cached_property
+    def header_buttons(self):
+        return [
+            *super().header_buttons,
+            HeaderButton(
+                _("Audit trail of this member"),
+                url=audit.trail_url(member=self.object.user_id),
+                icon_name="list-ul",
+            ),
+        ]
 
 
 STAFF_ROLE_CHOICES = Membership._meta.get_field("staff_role").choices
@@ -443,3 +487,134 @@ class RequeueBulkAction(BulkAction):
         return ngettext(
             "%(count)d email re-queued.", "%(count)d emails re-queued.", num_parent_objects
         ) % {"count": num_parent_objects}
+
+
+# --- Audit trail --------------------------------------------------------------------------
+
+
+def _requested_pk(request, name):
+    """The id a link asked to filter on, so that a member or event with no entries yet
+    filters down to nothing instead of being refused (Wagtail drops invalid filters)."""
+    value = request.GET.get(name, "") if request is not None else ""
+    return int(value) if value.isdigit() and len(value) <= 18 else None
+
+
+def _with_requested(queryset, ids, requested):
+    condition = Q(pk__in=ids)
+    if requested is not None:
+        condition |= Q(pk=requested)
+    return queryset.filter(condition)
+
+
+def _members(request):
+    users = get_user_model().objects.select_related("membership")
+    subjects = audit.subject_ids(request.user)
+    return _with_requested(users, subjects, _requested_pk(request, "member")).order_by("email")
+
+
+def _events(request):
+    pages = audit.page_ids(request.user)
+    return _with_requested(Page.objects.all(), pages, _requested_pk(request, "event")).order_by(
+        "title"
+    )
+
+
+class MemberChoiceField(django_filters.fields.ModelChoiceField):
+    def label_from_instance(self, obj):
+        name = user_display(obj)
+        return name if name == obj.email else f"{name} ({obj.email})"
+
+
+class PageChoiceField(django_filters.fields.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_admin_display_title()
+
+
+class MemberFilter(django_filters.ModelChoiceFilter):
+    field_class = MemberChoiceField
+
+
+class PageFilter(django_filters.ModelChoiceFilter):
+    field_class = PageChoiceField
+
+
+class AuditTrailFilterSet(SiteHistoryReportFilterSet):
+    """Wagtail's site-history filters over the lab's own entries, plus the two questions
+    editors ask most: everything about one member, and everything about one event."""
+
+    object_type = ContentTypeFilter(
+        label=gettext_lazy("Type"),
+        method="filter_object_type",
+        queryset=lambda request: audit.content_types(request.user),
+    )
+    member = MemberFilter(
+        label=gettext_lazy("About member"), method="filter_member", queryset=_members
+    )
+    event = PageFilter(label=gettext_lazy("Event"), method="filter_event", queryset=_events)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Page comments are not among the lab's actions.
+        self.filters.pop("is_commenting_action", None)
+
+    def get_action_choices(self):
+        used = set()
+        for model in audit.log_models():
+            used |= audit.entries(self.request.user, model).get_actions()
+        return [choice for choice in log_registry.get_choices() if choice[0] in used]
+
+    def get_users_queryset(self):
+        User = get_user_model()
+        return User.objects.filter(pk__in=audit.actor_ids(self.request.user)).order_by(
+            User.USERNAME_FIELD
+        )
+
+    def filter_member(self, queryset, name, value):
+        return queryset.filter(data__member=value.pk)
+
+    def filter_event(self, queryset, name, value):
+        return queryset.filter(audit.about_event(queryset.model, value.pk))
+
+
+class AuditTrailView(LogEntriesView):
+    """Wagtail's site history report, reading the lab's own entries as the access policy
+    allows (Wagtail's report asks Django model permissions, which editors do not hold for
+    registrations or calendar links)."""
+
+    page_title = gettext_lazy("Audit trail")
+    filterset_class = AuditTrailFilterSet
+    index_url_name = "audit_trail:index"
+    index_results_url_name = "audit_trail:index_results"
+    export_headings = {**LogEntriesView.export_headings, "message": gettext_lazy("Details")}
+    list_export = [*LogEntriesView.list_export, "message"]
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.custom_field_preprocess["message"] = {
+            self.FORMAT_CSV: force_str,
+            self.FORMAT_XLSX: force_str,
+        }
+
+    def dispatch(self, request, *args, **kwargs):
+        if not audit.may_read(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_filename(self):
+        return f"audit-trail-{dt.date.today():%Y-%m-%d}"
+
+    def get_filtered_queryset(self):
+        # As Wagtail's report does: one filtered values() query per log model, joined with
+        # union() and ordered; decorate_paginated_queryset turns the page back into entries.
+        # Only the starting rows differ: the lab's actions this person may read.
+        self.log_models = audit.log_models()
+        queryset = None
+        for index, log_model in enumerate(self.log_models):
+            rows = (
+                audit.entries(self.request.user, log_model)
+                .values("pk", "timestamp")
+                .annotate(log_model_index=Value(index, output_field=IntegerField()))
+            )
+            rows = self.filter_queryset(rows).order_by()
+            queryset = rows if queryset is None else queryset.union(rows, all=True)
+        return queryset.order_by("-timestamp", "-pk")

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from allauth.account.models import EmailAddress
 
-from . import access
+from . import access, audit
 from .emails import queue_email
 from .models import AgencyDomain, Membership
 from .service_errors import NotAllowed, ServiceError
@@ -117,6 +117,7 @@ def membership_submit(user, data: dict) -> Membership:
         if field in data:
             setattr(membership, field, data[field])
     now = timezone.now()
+    old_status = membership.status
     was_verified = membership.is_verified
     membership.applied_at = now
     if not was_verified:
@@ -145,6 +146,13 @@ def membership_submit(user, data: dict) -> Membership:
                 context={"membership": membership},
             )
     sync_groups(membership)
+    _record(
+        membership,
+        "community.membership.submit",
+        actor=user,
+        old_status=old_status,
+        auto_verified_domain=agency.domain if agency is not None else "",
+    )
     return membership
 
 
@@ -162,6 +170,19 @@ def _verify(membership, *, by, now, auto_domain=""):
         to=[membership.user.email],
         template="email/membership_approved",
         context={"membership": membership},
+    )
+
+
+def _record(membership, action, *, actor, **data):
+    """The audit entry of a change to ``membership``, in the caller's transaction."""
+    audit.record(
+        membership,
+        action,
+        actor=actor,
+        title=membership.display_name,
+        member=membership.user_id,
+        new_status=membership.status,
+        **data,
     )
 
 
@@ -188,7 +209,9 @@ def membership_approve(membership: Membership, *, by) -> Membership:
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if not may_approve(membership):
         raise VettingError(refusal(membership))
+    old_status = membership.status
     _verify(membership, by=by, now=timezone.now())
+    _record(membership, "community.membership.approve", actor=by, old_status=old_status)
     return membership
 
 
@@ -203,6 +226,7 @@ def membership_reject(membership: Membership, *, by, reason: str) -> Membership:
     if not may_reject(membership):
         raise VettingError(refusal(membership))
     now = timezone.now()
+    old_status = membership.status
     membership.status = Membership.Status.REJECTED
     membership.decision_reason = reason
     membership.verified_by = by
@@ -216,6 +240,13 @@ def membership_reject(membership: Membership, *, by, reason: str) -> Membership:
         template="email/membership_rejected",
         context={"membership": membership},
     )
+    _record(
+        membership,
+        "community.membership.reject",
+        actor=by,
+        old_status=old_status,
+        reason=reason,
+    )
     return membership
 
 
@@ -224,10 +255,18 @@ def membership_suspend(membership: Membership, *, by, reason: str = "") -> Membe
     if not access.can(by, "vet_members"):
         raise NotAllowed
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    old_status = membership.status
     membership.status = Membership.Status.SUSPENDED
     membership.decision_reason = reason
     membership.save()
     sync_groups(membership)
+    _record(
+        membership,
+        "community.membership.suspend",
+        actor=by,
+        old_status=old_status,
+        reason=reason,
+    )
     return membership
 
 
@@ -236,10 +275,32 @@ def membership_set_staff_role(membership: Membership, *, by, staff_role: str) ->
     if not access.can(by, "manage_staff_roles"):
         raise NotAllowed
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    membership_write_staff_role(membership, staff_role=staff_role, by=by)
+    return membership
+
+
+def membership_write_staff_role(
+    membership: Membership, *, staff_role: str, by, via: str = "admin"
+) -> str:
+    """Write the staff role of a membership the caller has locked, move the groups and log
+    the change; returns the previous role. Asks no one: the caller has decided (the service
+    above asks the access policy; ``grant_staff_role`` runs with the server's keys and has
+    no acting administrator on a new site, so ``by`` is None there)."""
+    previous = membership.staff_role
     membership.staff_role = staff_role
     membership.save(update_fields=["staff_role", "updated_at"])
     sync_groups(membership)
-    return membership
+    if previous == staff_role:
+        return previous  # the groups are re-synced, but no state changed: nothing to log
+    _record(
+        membership,
+        "community.membership.staff_role",
+        actor=by,
+        old_role=previous,
+        new_role=staff_role,
+        via=via,
+    )
+    return previous
 
 
 def membership_expire_due(now=None) -> int:
@@ -255,6 +316,13 @@ def membership_expire_due(now=None) -> int:
             membership.status = Membership.Status.EXPIRED
             membership.save(update_fields=["status", "updated_at"])
             sync_groups(membership)
+            _record(
+                membership,
+                "community.membership.expire",
+                actor=None,
+                old_status=Membership.Status.VERIFIED,
+                expires_at=membership.expires_at.isoformat(),
+            )
             queue_email(
                 key=f"membership-expired:{membership.pk}:{membership.expires_at.isoformat()}",
                 to=[membership.user.email],

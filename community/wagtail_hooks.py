@@ -1,22 +1,27 @@
-"""Admin screens of the community app: vetting queue, agency domains, email log."""
+"""Admin screens of the community app: vetting queue, agency domains, email log, the audit
+trail, and the membership actions it records."""
 
 from django.http import Http404
-from django.urls import path
+from django.urls import include, path, reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from . import access, files
+from . import access, audit, files
 from .admin_views import (
     ApproveView,
+    AuditTrailView,
     DenyActionsPolicy,
     MembershipEditView,
     MembershipFilterSet,
+    MembershipHistoryView,
     MembershipIndexView,
     MembershipInspectView,
     OutboundEmailIndexView,
@@ -46,6 +51,7 @@ class MembershipViewSet(ModelViewSet):
     index_view_class = MembershipIndexView
     edit_view_class = MembershipEditView
     inspect_view_class = MembershipInspectView
+    history_view_class = MembershipHistoryView
     inspect_view_enabled = True
     copy_view_enabled = False
     filterset_class = MembershipFilterSet
@@ -172,3 +178,125 @@ def serve_documents_only_to_those_allowed(document, request):
     if not access.can(request.user, "files.download", document):
         raise Http404
     return files.document_response_or_none(document)
+
+
+# --- Audit trail --------------------------------------------------------------------------
+
+
+class MembershipAction(audit.AuditFormatter):
+    # Whoever vets members reads what happened to memberships.
+    capability = "vet_members"
+
+
+class MembershipSubmitted(MembershipAction):
+    label = _("Membership: application submitted")
+
+    def describe(self, data):
+        if data.get("auto_verified_domain"):
+            return gettext(
+                "Submitted the application; verified automatically (agency domain %(domain)s)"
+            ) % {"domain": data["auto_verified_domain"]}
+        if data.get("old_status") == Membership.Status.VERIFIED:
+            return gettext("Updated the membership details")
+        return gettext("Submitted the membership application")
+
+
+class MembershipApproved(MembershipAction):
+    label = _("Membership: approved")
+
+    def describe(self, data):
+        if data.get("old_status") == Membership.Status.REJECTED:
+            return gettext("Approved the membership, reversing the rejection")
+        return gettext("Approved the membership")
+
+
+class MembershipRejected(MembershipAction):
+    label = _("Membership: rejected")
+
+    def describe(self, data):
+        return gettext("Rejected the application: %(reason)s") % {
+            "reason": self.short(data.get("reason"))
+        }
+
+
+class MembershipSuspended(MembershipAction):
+    label = _("Membership: suspended")
+
+    def describe(self, data):
+        if not data.get("reason"):
+            return gettext("Suspended the membership")
+        return gettext("Suspended the membership: %(reason)s") % {
+            "reason": self.short(data["reason"])
+        }
+
+
+def _role(value) -> str:
+    return str(dict(Membership._meta.get_field("staff_role").choices).get(value, value))
+
+
+class MembershipStaffRole(MembershipAction):
+    label = _("Membership: staff role changed")
+
+    def describe(self, data):
+        text = gettext("Changed the staff role from %(old)s to %(new)s") % {
+            "old": _role(data.get("old_role", "")),
+            "new": _role(data.get("new_role", "")),
+        }
+        if data.get("via") == "command line":
+            text = gettext("%(change)s (on the command line)") % {"change": text}
+        return text
+
+
+class MembershipExpired(MembershipAction):
+    label = _("Membership: expired")
+    message = _("The membership expired")
+
+
+MEMBERSHIP_ACTIONS = {
+    "community.membership.submit": MembershipSubmitted,
+    "community.membership.approve": MembershipApproved,
+    "community.membership.reject": MembershipRejected,
+    "community.membership.suspend": MembershipSuspended,
+    "community.membership.staff_role": MembershipStaffRole,
+    "community.membership.expire": MembershipExpired,
+}
+
+
+@hooks.register("register_log_actions")
+def register_membership_log_actions(actions):
+    for name, formatter in MEMBERSHIP_ACTIONS.items():
+        audit.register(actions, name, formatter)
+
+
+audit_trail_urlpatterns = [
+    path("", AuditTrailView.as_view(), name="index"),
+    path("results/", AuditTrailView.as_view(results_only=True), name="index_results"),
+]
+
+
+@hooks.register("register_admin_urls")
+def register_audit_trail_urls():
+    # Beside Wagtail's own reports (its "reports/" patterns do not claim this path).
+    return [
+        path(
+            "reports/audit-trail/",
+            include((audit_trail_urlpatterns, "audit_trail"), namespace="audit_trail"),
+        )
+    ]
+
+
+class AuditTrailMenuItem(MenuItem):
+    def is_shown(self, request):
+        return audit.may_read(request.user)
+
+
+@hooks.register("register_reports_menu_item")
+def register_audit_trail_menu_item():
+    # Right after Wagtail's "Site history" (order 1000).
+    return AuditTrailMenuItem(
+        _("Audit trail"),
+        reverse("audit_trail:index"),
+        name="audit-trail",
+        icon_name="history",
+        order=1010,
+    )

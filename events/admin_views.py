@@ -37,7 +37,7 @@ from wagtail.admin.widgets.button import HeaderButton
 import django_filters
 from django_countries import countries
 
-from community import access, vetting
+from community import access, audit, vetting
 
 from . import emails, services
 from .models import (
@@ -486,6 +486,12 @@ class RegistrationIndexView(EventStaffMixin, IndexView):
         # Wagtail keeps the downloads in the "…" menu; here they are a main task.
         buttons += [
             HeaderButton(
+                _("Audit trail"),
+                url=audit.trail_url(event=self.event.pk),
+                icon_name="history",
+                priority=25,
+            ),
+            HeaderButton(
                 _("Download CSV"),
                 url=self.csv_export_url,
                 icon_name="download",
@@ -756,17 +762,6 @@ class AttendeeMessageForm(forms.Form):
         return "\n".join(line.rstrip() for line in self.cleaned_data["message"].splitlines())
 
 
-def recipients_for(event, choice):
-    qs = Registration.objects.filter(event=event)
-    if choice == "confirmed":
-        qs = qs.holding_seats()
-    elif choice == "confirmed_waitlisted":
-        qs = qs.filter(status__in=[*SEAT_STATUSES, RegistrationStatus.WAITLISTED])
-    else:
-        qs = qs.active()
-    return qs.select_related("user", "user__membership").order_by("created_at", "pk")
-
-
 class RegistrationsSubpageMixin:
     """Breadcrumbs and counts shared by the pages reached from the registrations listing."""
 
@@ -810,17 +805,21 @@ class MessageAttendeesView(
     def form_valid(self, form):
         if "edit" in self.request.POST:
             return self.render_to_response(self.get_context_data(form=form))
-        recipients = list(recipients_for(self.event, form.cleaned_data["recipients"]))
+        recipients = list(services.message_recipients(self.event, form.cleaned_data["recipients"]))
         if "send" not in self.request.POST or not recipients:
             return self.preview(form, recipients)
         data = form.cleaned_data
-        queued = emails.queue_attendee_message(
-            self.event,
-            recipients,
-            subject=data["subject"],
-            message=data["message"],
-            batch=data["batch"],
-        )
+        try:
+            queued = services.event_message_attendees(
+                self.event,
+                by=self.request.user,
+                recipients=data["recipients"],
+                subject=data["subject"],
+                message=data["message"],
+                batch=data["batch"],
+            )
+        except services.NotAllowed as exc:
+            raise Http404 from exc
         if queued:
             messages.success(
                 self.request,

@@ -7,12 +7,15 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community import access
+from community import access, audit
+from community.accounts import user_display
 from community.service_errors import NotAllowed, ServiceError
 from community.validators import MULTI_LINE_FORBIDDEN
 
+from . import emails
 from .answers import TEXT_ANSWER_MAX, question_key
 from .choices import (
+    SEAT_STATUSES,
     Attendance,
     EmailKind,
     EventFormat,
@@ -146,6 +149,22 @@ def clean_attendance(event, value) -> str:
     return value
 
 
+def _record(registration: Registration, action: str, *, actor, old_status: str, **data):
+    """The audit entry of a registration's change, in the caller's transaction: who it is
+    about and the status before and after, never the answers."""
+    audit.record(
+        registration,
+        action,
+        actor=actor,
+        title=f"{user_display(registration.user)} → {registration.event.title}",
+        member=registration.user_id,
+        event=registration.event_id,
+        old_status=old_status,
+        new_status=registration.status,
+        **data,
+    )
+
+
 def _member_country(user) -> str:
     membership = getattr(user, "membership", None)
     return str(membership.country) if membership and membership.country else ""
@@ -215,6 +234,7 @@ def registration_create(
             raise RegistrationError(
                 _("You are already registered for this event."), code="duplicate"
             ) from exc
+        _record(registration, "events.registration.create", actor=user, old_status="")
         notify(registration, EmailKind(status))
     return registration
 
@@ -248,6 +268,13 @@ def _promote(event, now) -> list[Registration]:
         registration.status = RegistrationStatus.CONFIRMED
         registration.confirmed_at = now
         registration.save(update_fields=["status", "confirmed_at", "updated_at"])
+        # The system's doing, whoever's request freed the seat.
+        _record(
+            registration,
+            "events.registration.promote",
+            actor=None,
+            old_status=RegistrationStatus.WAITLISTED,
+        )
         notify(registration, EmailKind.PROMOTED)
         promoted.append(registration)
     return promoted
@@ -277,10 +304,19 @@ def registration_cancel(registration: Registration, *, by, now=None) -> Registra
                 code="deadline",
             )
         held_seat = registration.holds_seat
+        old_status = registration.status
         registration.status = RegistrationStatus.CANCELLED
         registration.cancelled_at = now
         registration.sequence += 1
         registration.save(update_fields=["status", "cancelled_at", "sequence", "updated_at"])
+        _record(
+            registration,
+            "events.registration.cancel",
+            actor=by,
+            old_status=old_status,
+            # Staff cancelling their own seat cancel as a member.
+            by="member" if registration.user_id == by.pk else "staff",
+        )
         notify(registration, EmailKind.CANCELLED, had_invite=held_seat)
         if held_seat:
             _promote(current, now)
@@ -302,6 +338,12 @@ def registration_approve(registration: Registration, *, by, now=None) -> Registr
         else:
             registration.status = RegistrationStatus.WAITLISTED
         registration.save(update_fields=["status", "confirmed_at", "updated_at"])
+        _record(
+            registration,
+            "events.registration.approve",
+            actor=by,
+            old_status=RegistrationStatus.PENDING,
+        )
         notify(
             registration,
             EmailKind.APPROVED if registration.holds_seat else EmailKind.WAITLISTED,
@@ -319,9 +361,17 @@ def registration_reject(registration: Registration, *, by, reason: str = "") -> 
             raise RegistrationError(
                 _("Only pending or waitlisted registrations can be rejected."), code="state"
             )
+        old_status = registration.status
         registration.status = RegistrationStatus.REJECTED
         registration.decision_reason = reason.strip()
         registration.save(update_fields=["status", "decision_reason", "updated_at"])
+        _record(
+            registration,
+            "events.registration.reject",
+            actor=by,
+            old_status=old_status,
+            reason=registration.decision_reason,
+        )
         notify(registration, EmailKind.REJECTED)
     return registration
 
@@ -336,6 +386,12 @@ def registration_mark_attended(registration: Registration, *, by) -> Registratio
         if registration.status != RegistrationStatus.ATTENDED:
             registration.status = RegistrationStatus.ATTENDED
             registration.save(update_fields=["status", "updated_at"])
+            _record(
+                registration,
+                "events.registration.attended",
+                actor=by,
+                old_status=RegistrationStatus.CONFIRMED,
+            )
     return registration
 
 
@@ -379,21 +435,74 @@ def event_cancel(event, *, by, now=None, message: str = ""):
             _("Keep the message under %(n)s characters.") % {"n": CANCEL_MESSAGE_MAX},
             code="message",
         )
-    # From the live page, not the latest revision: an editor's unpublished draft must not
-    # go live along with the cancellation.
-    page = _reread(event)
-    if page.is_cancelled:
-        raise RegistrationError(_("This event is already cancelled."), code="state")
-    draft = page.latest_revision if page.has_unpublished_changes else None
-    page.status = EventStatus.CANCELLED
-    revision = page.save_revision(user=by, log_action=True)
-    # Publishing notifies registrants (event_record_change, from Wagtail's signal).
-    with cancellation_message(message):
-        revision.publish(user=by)
-    if draft is not None:
-        # The editor's work stays the latest revision, cancelled too: publishing that
-        # draft later must not quietly bring the event back.
-        pending = draft.as_object()
-        pending.status = EventStatus.CANCELLED
-        pending.save_revision(user=by, log_action=True)
+    with transaction.atomic():
+        # From the live page, not the latest revision: an editor's unpublished draft must
+        # not go live along with the cancellation.
+        page = _reread(event)
+        if page.is_cancelled:
+            raise RegistrationError(_("This event is already cancelled."), code="state")
+        draft = page.latest_revision if page.has_unpublished_changes else None
+        page.status = EventStatus.CANCELLED
+        revision = page.save_revision(user=by, log_action=True)
+        # Publishing notifies registrants (event_record_change, from Wagtail's signal).
+        with cancellation_message(message):
+            revision.publish(user=by)
+        if draft is not None:
+            # The editor's work stays the latest revision, cancelled too: publishing that
+            # draft later must not quietly bring the event back.
+            pending = draft.as_object()
+            pending.status = EventStatus.CANCELLED
+            pending.save_revision(user=by, log_action=True)
+        # Wagtail logged the edit and the publish; this entry says what they were for.
+        # The message itself goes to the registrants, not into the trail.
+        audit.record(
+            page,
+            "events.event.cancel",
+            actor=by,
+            event=page.pk,
+            notified=Registration.objects.filter(event=page).active().count(),
+            with_message=bool(message),
+        )
     return _reread(event)
+
+
+def message_recipients(event, choice: str):
+    """Who a message to attendees goes to: "confirmed", "confirmed_waitlisted" or "active"."""
+    qs = Registration.objects.filter(event=event)
+    if choice == "confirmed":
+        qs = qs.holding_seats()
+    elif choice == "confirmed_waitlisted":
+        qs = qs.filter(status__in=[*SEAT_STATUSES, RegistrationStatus.WAITLISTED])
+    else:
+        qs = qs.active()
+    return qs.select_related("user", "user__membership").order_by("created_at", "pk")
+
+
+def event_message_attendees(
+    event, *, by, recipients: str, subject: str, message: str, batch
+) -> int:
+    """Queue an editor's message once per chosen registrant; returns how many emails are new
+    (0 when this form, ``batch``, was sent already, or nobody matched)."""
+    if not access.can(by, "events.manage_registrations", event):
+        raise NotAllowed
+    with transaction.atomic():
+        queued = emails.queue_attendee_message(
+            event,
+            list(message_recipients(event, recipients)),
+            subject=subject,
+            message=message,
+            batch=batch,
+        )
+        if queued:
+            # Who sent what to whom, in numbers; the body stays in the emails themselves.
+            audit.record(
+                event,
+                "events.message_attendees",
+                actor=by,
+                event=event.pk,
+                recipients=recipients,
+                count=queued,
+                subject=subject,
+                batch=str(batch),
+            )
+    return queued

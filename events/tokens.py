@@ -13,8 +13,12 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import CalendarToken
+from community import audit
+from community.accounts import user_display
+
+from .records import CalendarToken
 
 TOKEN_BYTES = 32
 # Writing last_used_at on every fetch would turn each calendar poll into a write.
@@ -30,11 +34,32 @@ def active_token(user) -> CalendarToken | None:
     return CalendarToken.objects.filter(user=user, revoked_at__isnull=True).first()
 
 
+def _record(row: CalendarToken, action: str, *, actor, **data):
+    # The row, its owner and when; never the token or its hash (the label names the owner).
+    audit.record(
+        row,
+        action,
+        actor=actor,
+        title=_("Calendar link of %(member)s") % {"member": user_display(row.user)},
+        member=row.user_id,
+        **data,
+    )
+
+
 @transaction.atomic
-def revoke(user, *, now=None) -> int:
-    """Revoke the member's active token (if any). Returns how many were revoked."""
+def revoke(user, *, by=None, now=None) -> int:
+    """Revoke the member's active token (if any). Returns how many were revoked.
+
+    ``by`` is who asked: the member themself unless given."""
     now = now or timezone.now()
-    return CalendarToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+    rows = list(
+        CalendarToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True)
+    )
+    for row in rows:
+        row.revoked_at = now
+        row.save(update_fields=["revoked_at"])
+        _record(row, "events.calendar_token.revoke", actor=by or user)
+    return len(rows)
 
 
 def _lock_member(user):
@@ -45,16 +70,28 @@ def _lock_member(user):
 
 
 @transaction.atomic
-def issue(user, *, now=None) -> tuple[CalendarToken, str]:
+def issue(user, *, by=None, now=None) -> tuple[CalendarToken, str]:
     """A new token for ``user``, revoking the previous one. Returns (row, the token itself).
 
-    The token is returned once; the caller shows it and forgets it.
+    The token is returned once; the caller shows it and forgets it. The audit trail gets an
+    "issue" entry on the new row and, when a link was replaced, a "revoke" entry on the old
+    one that names the new row.
     """
     now = now or timezone.now()
+    by = by or user
     _lock_member(user)
-    revoke(user, now=now)
+    previous = list(
+        CalendarToken.objects.filter(user=user, revoked_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    # Revoked before the insert: the one-active-token constraint holds at every statement.
+    CalendarToken.objects.filter(pk__in=previous).update(revoked_at=now)
     token = secrets.token_urlsafe(TOKEN_BYTES)
     row = CalendarToken.objects.create(user=user, token_hash=hash_token(token), created_at=now)
+    for old in CalendarToken.objects.filter(pk__in=previous).select_related("user"):
+        _record(old, "events.calendar_token.revoke", actor=by, replaced_by=row.pk)
+    _record(row, "events.calendar_token.issue", actor=by, replaced=previous)
     return row, token
 
 

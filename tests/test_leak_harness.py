@@ -210,6 +210,9 @@ def channels(client, user, site):
         reverse("events:calendar_token"),
         reverse("membership"),
         reverse("events:feed"),
+        # The audit trail names registrations by member and event title (issue 9, point 8).
+        reverse("audit_trail:index"),
+        reverse("audit_trail:index") + "?export=csv",
     ]
     for event in events.values():
         urls += [event.url, reverse("events:event_ics", args=[event.pk]), *event.leak_files]

@@ -2,8 +2,10 @@
 
 `services.membership_set_staff_role` asks for an acting administrator; on a new site there
 is none in the admin yet, and whoever can run manage.py already holds the keys. So the
-command writes the same field the service writes, under the same row lock, and lets
-`sync_groups` move the groups: groups are still never changed by hand.
+command writes the field through the same step the service uses
+(`services.membership_write_staff_role`), under the same row lock: `sync_groups` moves the
+groups and the audit trail gets a `community.membership.staff_role` entry with no actor and
+`via: "command line"`.
 """
 
 import logging
@@ -21,6 +23,7 @@ from community.models import Membership
 logger = logging.getLogger(__name__)
 
 ROLES = {"editor": "editor", "moderator": "moderator", "none": ""}
+VIA = "command line"  # what the audit entry says about where the change came from
 
 
 class Command(BaseCommand):
@@ -41,10 +44,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             membership = services.membership_for(user)
             membership = Membership.objects.select_for_update().get(pk=membership.pk)
-            previous = membership.staff_role
-            membership.staff_role = ROLES[role_key]
-            membership.save(update_fields=["staff_role", "updated_at"])
-            services.sync_groups(membership)
+            previous = services.membership_write_staff_role(
+                membership, staff_role=ROLES[role_key], by=None, via=VIA
+            )
 
         logger.info(
             "staff role of user %s changed from %r to %r by manage.py grant_staff_role",
