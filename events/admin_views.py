@@ -2,8 +2,11 @@
 
 The events overview (menu item and dashboard panel) and, per event: registrations listing
 (filters, counts, CSV/XLSX export), bulk decisions, a message to attendees (with a preview)
-and cancelling the event. Every state change goes through :mod:`events.services` so the
-lock, the waitlist and the emails stay in one place; these views only ask and report.
+and cancelling the event; the buttons event pages get in the page explorer and editor. Every
+state change goes through :mod:`events.services` so the lock, the waitlist and the emails stay
+in one place; these views only ask and report. Who may open them is Wagtail's permission
+check against :mod:`events.permissions`, which asks the access policy. The URLs and the menu
+item come from :mod:`events.viewsets`.
 """
 
 import datetime as dt
@@ -13,7 +16,6 @@ from collections import OrderedDict
 from typing import NamedTuple
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -29,9 +31,12 @@ from django.views.generic import FormView, TemplateView
 from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.components import Component
+from wagtail.admin.ui.menus.pages import PageMenuItem
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
+from wagtail.admin.views.pages.edit import EditView
 from wagtail.admin.widgets.button import HeaderButton
 
 import django_filters
@@ -52,6 +57,7 @@ from .models import (
     RegistrationStatus,
     seat_q,
 )
+from .permissions import registration_policy
 
 # Spreadsheet programs run a cell that starts with one of these as a formula (OWASP "CSV
 # injection"). Tab and carriage return are included because some programs strip them first.
@@ -149,26 +155,27 @@ def removed_questions(questions, registrations) -> list[ExportQuestion]:
     return list(found.values())
 
 
-class EventStaffMixin:
-    """Loads the event from the URL; only staff who manage registrations get further.
+class EventScreenMixin(PermissionCheckedMixin):
+    """One event's admin screen: loads the event from the URL, and Wagtail's permission check
+    (``permission_required``, asked in ``dispatch``) asks the events policy about that event.
 
-    Wagtail's own admin check (``access_admin``) runs first, from ``register_admin_urls``.
+    Wagtail's own admin check (``access_admin``) runs first, around every admin URL.
     """
 
-    # The access policy decides, not Django model permissions.
-    permission_policy = None
+    permission_policy = registration_policy
+    permission_required = "change"
     any_permission_required = None
-    permission_required = None
     header_icon = "date"
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
         self.event = get_object_or_404(EventPage, pk=kwargs["event_id"])
 
-    def dispatch(self, request, *args, **kwargs):
-        if not access.can(request.user, "events.manage_registrations", self.event):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    def user_has_permission(self, permission):
+        # Every question this screen asks is about its event: the access rule takes it.
+        return self.permission_policy.user_has_permission_for_instance(
+            self.request.user, permission, self.event
+        )
 
     def url(self, name):
         return reverse(f"events_admin:{name}", args=[self.event.pk])
@@ -177,8 +184,9 @@ class EventStaffMixin:
         return self.event.title
 
     def event_breadcrumbs(self):
+        """The viewset's base items (Home › Events), then this event, linked to its editor."""
         return [
-            *WagtailAdminTemplateMixin.breadcrumbs_items,
+            *self.breadcrumbs_items,
             {
                 "url": reverse("wagtailadmin_pages:edit", args=[self.event.pk]),
                 "label": self.event.title,
@@ -285,22 +293,14 @@ class EventsOverviewView(IndexView):
     header_icon = "date"
     list_per_page = 50
     is_searchable = False
-    index_url_name = "events_overview:index"
-    index_results_url_name = "events_overview:index_results"
-    # The access policy decides, not Django model permissions.
-    permission_policy = None
+    permission_policy = registration_policy
+    permission_required = "view"
     any_permission_required = None
-    permission_required = None
     PERIODS = {
         "upcoming": gettext_lazy("Upcoming"),
         "past": gettext_lazy("Past"),
         "all": gettext_lazy("All"),
     }
-
-    def dispatch(self, request, *args, **kwargs):
-        if not access.can(request.user, "events.manage_registrations"):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
 
     @cached_property
     def period(self):
@@ -313,9 +313,6 @@ class EventsOverviewView(IndexView):
     def order_queryset(self, queryset):
         # The period decides the order (soonest first, or latest first).
         return queryset
-
-    def get_breadcrumbs_items(self):
-        return [*self.breadcrumbs_items, {"url": "", "label": self.get_page_title()}]
 
     @cached_property
     def columns(self):
@@ -414,8 +411,9 @@ class SelectColumn(Column):
         )
 
 
-class RegistrationIndexView(EventStaffMixin, IndexView):
+class RegistrationIndexView(EventScreenMixin, IndexView):
     model = Registration
+    permission_required = "view"
     template_name = "events/admin/registrations_index.html"
     filterset_class = RegistrationFilterSet
     page_title = gettext_lazy("Registrations")
@@ -662,7 +660,7 @@ class BulkActionForm(forms.Form):
         return cleaned
 
 
-class BulkActionView(EventStaffMixin, WagtailAdminTemplateMixin, TemplateView):
+class BulkActionView(EventScreenMixin, WagtailAdminTemplateMixin, TemplateView):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
@@ -786,7 +784,7 @@ class RegistrationsSubpageMixin:
 
 
 class MessageAttendeesView(
-    RegistrationsSubpageMixin, EventStaffMixin, WagtailAdminTemplateMixin, FormView
+    RegistrationsSubpageMixin, EventScreenMixin, WagtailAdminTemplateMixin, FormView
 ):
     """Write → preview (the exact email) → send. Plain form posts: no JavaScript needed.
 
@@ -883,7 +881,7 @@ class CancelEventForm(forms.Form):
 
 
 class CancelEventView(
-    RegistrationsSubpageMixin, EventStaffMixin, WagtailAdminTemplateMixin, FormView
+    RegistrationsSubpageMixin, EventScreenMixin, WagtailAdminTemplateMixin, FormView
 ):
     template_name = "events/admin/cancel_event.html"
     form_class = CancelEventForm
@@ -920,3 +918,41 @@ class CancelEventView(
             % {"count": notified},
         )
         return redirect(self.url("registrations"))
+
+
+# --- Buttons on event pages ---------------------------------------------------------------
+
+
+class RegistrationsButton(PageMenuItem):
+    """ "Registrations" on each event's row in the page explorer."""
+
+    label = gettext_lazy("Registrations")
+    icon_name = "group"
+    url_name = "events_admin:registrations"
+
+    def is_shown(self, user):
+        return registration_policy.user_has_permission_for_instance(user, "view", self.page)
+
+
+class EventPageEditView(EditView):
+    """The event page's editor, with "Registrations" and "Download CSV" in its header
+    (Wagtail puts every hooked header button into the "…" menu)."""
+
+    @cached_property
+    def header_buttons(self):
+        buttons = list(super().header_buttons)
+        if registration_policy.user_has_permission_for_instance(
+            self.request.user, "view", self.page
+        ):
+            url = reverse("events_admin:registrations", args=[self.page.pk])
+            buttons += [
+                HeaderButton(_("Registrations"), url=url, icon_name="group", priority=10),
+                HeaderButton(
+                    _("Download CSV"),
+                    url=f"{url}?export=csv",
+                    icon_name="download",
+                    priority=20,
+                    attrs={"download": ""},
+                ),
+            ]
+        return buttons
