@@ -268,7 +268,7 @@ def event_state_label(event) -> str:
 
 
 class RegistrationsLinkColumn(Column):
-    cell_template_name = "events/admin/registrations_link_cell.html"
+    cell_template_name = "events/admin/includes/registrations_link_cell.html"
 
     def __init__(self):
         super().__init__("registrations_link", label=_("Registrations"))
@@ -344,7 +344,7 @@ class EventsDashboardPanel(Component):
     """The admin dashboard's panel for staff: the vetting queue's size and the next events."""
 
     name = "events_overview"
-    template_name = "events/admin/dashboard_panel.html"
+    template_name = "events/admin/includes/dashboard_panel.html"
     order = 50  # above Wagtail's own panels: this is what the lab's editors come for
     limit = 5
 
