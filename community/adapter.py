@@ -65,6 +65,11 @@ class AccountAdapter(DefaultAccountAdapter):
             "site_url": settings.SITE_URL,
         }
         ctx.update(context)
+        # The greeting's name is looked up here, not by the template. Notifications (a
+        # changed password, a new authenticator) name no user: they go to the one signed in.
+        recipient = ctx.get("user") or getattr(request, "user", None)
+        membership = getattr(recipient, "membership", None)
+        ctx["recipient_name"] = membership.full_name if membership is not None else ""
         message = self.render_mail(template_prefix, email, ctx)
         html = next(
             (

@@ -135,14 +135,14 @@ def membership_submit(user, data: dict) -> Membership:
         queue_email(
             key=f"membership-received:{membership.pk}:{now.isoformat()}",
             to=[user.email],
-            template="email/membership_received",
+            template="community/email/membership_received",
             context={"membership": membership},
         )
         if settings.STAFF_NOTIFICATION_EMAILS:
             queue_email(
                 key=f"membership-to-vet:{membership.pk}:{now.isoformat()}",
                 to=settings.STAFF_NOTIFICATION_EMAILS,
-                template="email/membership_to_vet",
+                template="community/email/membership_to_vet",
                 context={"membership": membership},
             )
     sync_groups(membership)
@@ -168,7 +168,7 @@ def _verify(membership, *, by, now, auto_domain=""):
     queue_email(
         key=f"membership-approved:{membership.pk}:{now.isoformat()}",
         to=[membership.user.email],
-        template="email/membership_approved",
+        template="community/email/membership_approved",
         context={"membership": membership},
     )
 
@@ -237,7 +237,7 @@ def membership_reject(membership: Membership, *, by, reason: str) -> Membership:
     queue_email(
         key=f"membership-rejected:{membership.pk}:{now.isoformat()}",
         to=[membership.user.email],
-        template="email/membership_rejected",
+        template="community/email/membership_rejected",
         context={"membership": membership},
     )
     _record(
@@ -326,7 +326,7 @@ def membership_expire_due(now=None) -> int:
             queue_email(
                 key=f"membership-expired:{membership.pk}:{membership.expires_at.isoformat()}",
                 to=[membership.user.email],
-                template="email/membership_expired",
+                template="community/email/membership_expired",
                 context={"membership": membership},
             )
             count += 1

@@ -2,8 +2,11 @@
 
 The events overview (menu item and dashboard panel) and, per event: registrations listing
 (filters, counts, CSV/XLSX export), bulk decisions, a message to attendees (with a preview)
-and cancelling the event. Every state change goes through :mod:`events.services` so the
-lock, the waitlist and the emails stay in one place; these views only ask and report.
+and cancelling the event; the buttons event pages get in the page explorer and editor. Every
+state change goes through :mod:`events.services` so the lock, the waitlist and the emails stay
+in one place; these views only ask and report. Who may open them is Wagtail's permission
+check against :mod:`events.permissions`, which asks the access policy. The URLs and the menu
+item come from :mod:`events.viewsets`.
 """
 
 import datetime as dt
@@ -13,7 +16,6 @@ from collections import OrderedDict
 from typing import NamedTuple
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -29,9 +31,12 @@ from django.views.generic import FormView, TemplateView
 from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.components import Component
+from wagtail.admin.ui.menus.pages import PageMenuItem
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
+from wagtail.admin.views.pages.edit import EditView
 from wagtail.admin.widgets.button import HeaderButton
 
 import django_filters
@@ -40,6 +45,7 @@ from django_countries import countries
 from community import access, audit, vetting
 
 from . import emails, services
+from .answers import block_id_of, question_key
 from .models import (
     ACTIVE_STATUSES,
     SEAT_Q,
@@ -50,8 +56,8 @@ from .models import (
     EventStatus,
     Registration,
     RegistrationStatus,
-    seat_q,
 )
+from .permissions import registration_policy
 
 # Spreadsheet programs run a cell that starts with one of these as a formula (OWASP "CSV
 # injection"). Tab and carriage return are included because some programs strip them first.
@@ -118,7 +124,7 @@ XLSX_DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 
 
 class ExportQuestion(NamedTuple):
-    """One answers column of the export: ``q_<block id>``, its heading, its kind."""
+    """One answers column of the export: ``answers.question_key``, its heading, its kind."""
 
     key: str
     label: str
@@ -142,33 +148,34 @@ def removed_questions(questions, registrations) -> list[ExportQuestion]:
     found = {}
     for answers in registrations.values_list("answers", flat=True):
         for block_id, item in (answers or {}).items():
-            key = f"q_{block_id}"
+            key = question_key(block_id)
             if key in current or key in found or not isinstance(item, dict):
                 continue
             found[key] = ExportQuestion(key, str(item.get("question") or key))
     return list(found.values())
 
 
-class EventStaffMixin:
-    """Loads the event from the URL; only staff who manage registrations get further.
+class EventScreenMixin(PermissionCheckedMixin):
+    """One event's admin screen: loads the event from the URL, and Wagtail's permission check
+    (``permission_required``, asked in ``dispatch``) asks the events policy about that event.
 
-    Wagtail's own admin check (``access_admin``) runs first, from ``register_admin_urls``.
+    Wagtail's own admin check (``access_admin``) runs first, around every admin URL.
     """
 
-    # The access policy decides, not Django model permissions.
-    permission_policy = None
+    permission_policy = registration_policy
+    permission_required = "change"
     any_permission_required = None
-    permission_required = None
     header_icon = "date"
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
         self.event = get_object_or_404(EventPage, pk=kwargs["event_id"])
 
-    def dispatch(self, request, *args, **kwargs):
-        if not access.can(request.user, "events.manage_registrations", self.event):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    def user_has_permission(self, permission):
+        # Every question this screen asks is about its event: the access rule takes it.
+        return self.permission_policy.user_has_permission_for_instance(
+            self.request.user, permission, self.event
+        )
 
     def url(self, name):
         return reverse(f"events_admin:{name}", args=[self.event.pk])
@@ -177,8 +184,9 @@ class EventStaffMixin:
         return self.event.title
 
     def event_breadcrumbs(self):
+        """The viewset's base items (Home › Events), then this event, linked to its editor."""
         return [
-            *WagtailAdminTemplateMixin.breadcrumbs_items,
+            *self.breadcrumbs_items,
             {
                 "url": reverse("wagtailadmin_pages:edit", args=[self.event.pk]),
                 "label": self.event.title,
@@ -197,19 +205,24 @@ def events_with_counts(user, *, period="upcoming", now=None):
     """
     now = now or timezone.now()
     over = Q(last_end__lte=now) | Q(last_end__isnull=True, end__lte=now)
-    events = EventPage.objects.visible_to(user).annotate(
-        seats_taken=Count("registrations", filter=seat_q("registrations__")),
-        online=Count(
-            "registrations",
-            filter=Q(
-                registrations__status__in=SEAT_STATUSES,
-                registrations__attendance=Attendance.ONLINE,
+    events = (
+        EventPage.objects.visible_to(user)
+        .with_seat_counts()
+        .annotate(
+            online=Count(
+                "registrations",
+                filter=Q(
+                    registrations__status__in=SEAT_STATUSES,
+                    registrations__attendance=Attendance.ONLINE,
+                ),
             ),
-        ),
-        waitlisted=Count(
-            "registrations", filter=Q(registrations__status=RegistrationStatus.WAITLISTED)
-        ),
-        pending=Count("registrations", filter=Q(registrations__status=RegistrationStatus.PENDING)),
+            waitlisted=Count(
+                "registrations", filter=Q(registrations__status=RegistrationStatus.WAITLISTED)
+            ),
+            pending=Count(
+                "registrations", filter=Q(registrations__status=RegistrationStatus.PENDING)
+            ),
+        )
     )
     if period == "past":
         return events.filter(over).order_by("-start", "-pk")
@@ -260,7 +273,7 @@ def event_state_label(event) -> str:
 
 
 class RegistrationsLinkColumn(Column):
-    cell_template_name = "events/admin/registrations_link_cell.html"
+    cell_template_name = "events/admin/includes/registrations_link_cell.html"
 
     def __init__(self):
         super().__init__("registrations_link", label=_("Registrations"))
@@ -285,22 +298,14 @@ class EventsOverviewView(IndexView):
     header_icon = "date"
     list_per_page = 50
     is_searchable = False
-    index_url_name = "events_overview:index"
-    index_results_url_name = "events_overview:index_results"
-    # The access policy decides, not Django model permissions.
-    permission_policy = None
+    permission_policy = registration_policy
+    permission_required = "view"
     any_permission_required = None
-    permission_required = None
     PERIODS = {
         "upcoming": gettext_lazy("Upcoming"),
         "past": gettext_lazy("Past"),
         "all": gettext_lazy("All"),
     }
-
-    def dispatch(self, request, *args, **kwargs):
-        if not access.can(request.user, "events.manage_registrations"):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
 
     @cached_property
     def period(self):
@@ -313,9 +318,6 @@ class EventsOverviewView(IndexView):
     def order_queryset(self, queryset):
         # The period decides the order (soonest first, or latest first).
         return queryset
-
-    def get_breadcrumbs_items(self):
-        return [*self.breadcrumbs_items, {"url": "", "label": self.get_page_title()}]
 
     @cached_property
     def columns(self):
@@ -347,7 +349,7 @@ class EventsDashboardPanel(Component):
     """The admin dashboard's panel for staff: the vetting queue's size and the next events."""
 
     name = "events_overview"
-    template_name = "events/admin/dashboard_panel.html"
+    template_name = "events/admin/includes/dashboard_panel.html"
     order = 50  # above Wagtail's own panels: this is what the lab's editors come for
     limit = 5
 
@@ -414,8 +416,9 @@ class SelectColumn(Column):
         )
 
 
-class RegistrationIndexView(EventStaffMixin, IndexView):
+class RegistrationIndexView(EventScreenMixin, IndexView):
     model = Registration
+    permission_required = "view"
     template_name = "events/admin/registrations_index.html"
     filterset_class = RegistrationFilterSet
     page_title = gettext_lazy("Registrations")
@@ -539,7 +542,7 @@ class RegistrationIndexView(EventStaffMixin, IndexView):
     @cached_property
     def questions(self) -> list[ExportQuestion]:
         return [
-            ExportQuestion(f"q_{block.id}", block.value["label"], block.block_type)
+            ExportQuestion(question_key(block.id), block.value["label"], block.block_type)
             for block in self.event.questions
         ]
 
@@ -604,7 +607,7 @@ class RegistrationIndexView(EventStaffMixin, IndexView):
             row[column] = value.astimezone(zone) if value else ""
         row["time_zone"] = self.event.time_zone
         for question in [*self.questions, *self.removed_questions]:
-            answer = answers.get(question.key.removeprefix("q_"), {})
+            answer = answers.get(block_id_of(question.key), {})
             value = answer.get("answer", "") if isinstance(answer, dict) else ""
             row[question.key] = question.display(value)
         return row
@@ -668,7 +671,7 @@ class BulkActionForm(forms.Form):
         return cleaned
 
 
-class BulkActionView(EventStaffMixin, WagtailAdminTemplateMixin, TemplateView):
+class BulkActionView(EventScreenMixin, WagtailAdminTemplateMixin, TemplateView):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
@@ -781,7 +784,7 @@ class RegistrationsSubpageMixin:
 
 
 class MessageAttendeesView(
-    RegistrationsSubpageMixin, EventStaffMixin, WagtailAdminTemplateMixin, FormView
+    RegistrationsSubpageMixin, EventScreenMixin, WagtailAdminTemplateMixin, FormView
 ):
     """Write → preview (the exact email) → send. Plain form posts: no JavaScript needed.
 
@@ -882,7 +885,7 @@ class CancelEventForm(forms.Form):
 
 
 class CancelEventView(
-    RegistrationsSubpageMixin, EventStaffMixin, WagtailAdminTemplateMixin, FormView
+    RegistrationsSubpageMixin, EventScreenMixin, WagtailAdminTemplateMixin, FormView
 ):
     template_name = "events/admin/cancel_event.html"
     form_class = CancelEventForm
@@ -919,3 +922,41 @@ class CancelEventView(
             % {"count": notified},
         )
         return redirect(self.url("registrations"))
+
+
+# --- Buttons on event pages ---------------------------------------------------------------
+
+
+class RegistrationsButton(PageMenuItem):
+    """ "Registrations" on each event's row in the page explorer."""
+
+    label = gettext_lazy("Registrations")
+    icon_name = "group"
+    url_name = "events_admin:registrations"
+
+    def is_shown(self, user):
+        return registration_policy.user_has_permission_for_instance(user, "view", self.page)
+
+
+class EventPageEditView(EditView):
+    """The event page's editor, with "Registrations" and "Download CSV" in its header
+    (Wagtail puts every hooked header button into the "…" menu)."""
+
+    @cached_property
+    def header_buttons(self):
+        buttons = list(super().header_buttons)
+        if registration_policy.user_has_permission_for_instance(
+            self.request.user, "view", self.page
+        ):
+            url = reverse("events_admin:registrations", args=[self.page.pk])
+            buttons += [
+                HeaderButton(_("Registrations"), url=url, icon_name="group", priority=10),
+                HeaderButton(
+                    _("Download CSV"),
+                    url=f"{url}?export=csv",
+                    icon_name="download",
+                    priority=20,
+                    attrs={"download": ""},
+                ),
+            ]
+        return buttons

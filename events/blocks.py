@@ -60,7 +60,7 @@ class AgendaItemBlock(blocks.StructBlock):
 
     class Meta:
         icon = "time"
-        template = "events/blocks/agenda_item.html"
+        template = "events/blocks/agenda_item_block.html"
 
 
 class SpeakerBlock(blocks.StructBlock):
@@ -70,7 +70,7 @@ class SpeakerBlock(blocks.StructBlock):
 
     class Meta:
         icon = "user"
-        template = "events/blocks/speaker.html"
+        template = "events/blocks/speaker_block.html"
 
 
 class ReleaseBlock(blocks.StructBlock):

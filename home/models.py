@@ -144,7 +144,7 @@ class FormPage(AbstractEmailForm):
         queue_email(
             key=f"form:{self.pk}:{timezone.now().isoformat()}:{id(form)}",
             to=recipients,
-            template="email/form_submission",
+            template="home/email/form_submission",
             context={"page": self, "fields": fields, "subject": self.subject or self.title},
             from_email=self.from_address or None,
         )

@@ -134,6 +134,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
                 "community.context_processors.community",
+                "home.context_processors.navigation",
             ],
         },
     },

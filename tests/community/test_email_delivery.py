@@ -169,7 +169,7 @@ def test_same_key_twice_records_and_sends_one_email(django_capture_on_commit_cal
             emails.queue_email(
                 key="sample-once",
                 to=[user.email],
-                template="email/membership_approved",
+                template="community/email/membership_approved",
                 context={"membership": membership},
             )
     assert len(callbacks) == 1

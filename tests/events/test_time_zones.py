@@ -484,6 +484,6 @@ def test_email_times_have_the_page_shape_in_the_language_rendered(make_event, me
     registration = Registration.objects.create(event=event, user=member, status="confirmed")
     context = build_context(registration, "confirmed")
     with translation.override("fr"):
-        text = render_to_string("events/email/_details.txt", context)
+        text = render_to_string("events/email/includes/event_details.txt", context)
     assert "lundi 14 juin 2027, 09:00–12:00 · Paris (UTC+2)" in text, text
     assert "lundi 14 juin 2027, 19:00–22:00 · Auckland (UTC+12)" in text, text

@@ -34,7 +34,7 @@ def send(name, membership, mailoutbox, capture):
         queue_email(
             key=f"test:{name}:{membership.pk}",
             to=["member@example.org"],
-            template=f"email/{name}",
+            template=f"community/email/{name}",
             context={"membership": membership},
         )
     assert len(mailoutbox) == 1

@@ -1,12 +1,12 @@
-"""Site-wide navigation and organisation details from SiteSettings, in a fixed number of queries."""
+"""Site-wide navigation and organisation details from SiteSettings, in a fixed number of queries.
 
-from django import template
+Every page's header and footer read them as ``nav``, from the ``navigation`` context processor
+(``home/context_processors.py``): built in Python, never by a template tag that queries.
+"""
 
 from wagtail.models import Site
 
-from home.models import SiteSettings
-
-register = template.Library()
+from .models import SiteSettings
 
 
 def _links(queryset, request):
@@ -24,13 +24,11 @@ def _links(queryset, request):
     return links
 
 
-@register.simple_tag(takes_context=True)
-def site_navigation(context):
+def site_navigation(request):
     """Menu, footer links and contact details for the current site.
 
     Cached on the request so the header and the footer share the same three queries.
     """
-    request = context.get("request")
     if request is None:
         return {"settings": None, "menu": [], "footer": []}
     cached = getattr(request, "_site_navigation", None)
