@@ -6,8 +6,7 @@ import pytest
 
 from community.models import Membership
 from tests.factories import make_member
-
-from .helpers import assert_headings_in_order, assert_site_page, get_warm, parse
+from tests.helpers import assert_headings_in_order, assert_site_page, get_warm, parse
 
 pytestmark = pytest.mark.django_db
 
