@@ -1,12 +1,23 @@
-"""Fixtures for every test: one user per role, an isolated MEDIA_ROOT, email outbox."""
+"""Fixtures for every test: one user per role, clients, an isolated MEDIA_ROOT, pages.
+
+Only fixtures (and hooks) here; the functions behind them are in ``tests/helpers.py``, which
+is what test modules import.
+"""
 
 from django.core.servers.basehttp import WSGIServer
-from django.test import Client, testcases
+from django.test import testcases
 
 import pytest
 
 from community.models import Membership
 from tests.factories import UserFactory, make_member
+from tests.helpers import (
+    event_maker,
+    logged_in_client,
+    published_event_index,
+    site_home,
+    verified,
+)
 
 
 class _SerialWSGIServer(WSGIServer):
@@ -23,9 +34,6 @@ def pytest_configure(config):
     database = settings.DATABASES["default"]
     if "sqlite" in database["ENGINE"] and database.get("NAME") in (":memory:", "", None):
         testcases.LiveServerThread.server_class = _SerialWSGIServer
-
-
-ROLE_NAMES = ["anon", "pending", "member", "le_member", "expert", "moderator", "editor", "admin"]
 
 
 @pytest.fixture(autouse=True)
@@ -59,15 +67,6 @@ def expert(db):
     return make_member(kind=Membership.Kind.EXPERT)
 
 
-def verified(user):
-    """``user`` as the policy sees them in a session that passed two-step verification, for
-    tests that call the policy or a service directly. (In the site only
-    ``SessionAssuranceMiddleware`` does this; a client needs ``client_for(user, mfa=True)``.)"""
-    from community import access
-
-    return access.assure(user, access.Assurance.VERIFIED_SESSION)
-
-
 # The privileged fixtures stand for the person at work in a verified session; a client made
 # from them still has to pass two-step verification (client_for(..., mfa=True)).
 @pytest.fixture
@@ -87,7 +86,8 @@ def admin_user(db):
 
 @pytest.fixture
 def user_for_role(request, db):
-    """Indirect: ``@pytest.mark.parametrize("user_for_role", ROLE_NAMES, indirect=True)``."""
+    """Indirect: ``@pytest.mark.parametrize("user_for_role", ROLE_NAMES, indirect=True)``, with
+    ``tests.helpers.ROLE_NAMES``."""
     name = request.param
     return name, (
         None
@@ -96,108 +96,43 @@ def user_for_role(request, db):
     )
 
 
-def with_mfa(user):
-    """Give a privileged user a TOTP authenticator (once) so the MFA gate lets them through."""
-    from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-
-    existing = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
-    if existing is not None:
-        from allauth.mfa.utils import decrypt
-
-        return decrypt(existing.data["secret"])
-    secret = generate_totp_secret()
-    TOTP.activate(user, secret)
-    return secret
-
-
-def pass_mfa_in(session, user):
-    """Record in ``session`` (a SessionStore) that it signed in with its second factor, as
-    allauth's sign-in does after the code step; gives the user an authenticator if needed."""
-    from django.test import RequestFactory
-
-    from allauth.account.internal.flows.login import record_authentication
-    from allauth.mfa.models import Authenticator
-
-    with_mfa(user)
-    authenticator = Authenticator.objects.filter(user=user).first()
-    request = RequestFactory().get("/")
-    request.session = session
-    record_authentication(request, user, "mfa", id=authenticator.pk, type="totp")
-    return session
-
-
-def pass_mfa(client, user):
-    """The same for a test client's session."""
-    pass_mfa_in(client.session, user).save()
-    return client
-
-
 @pytest.fixture
 def client_for():
-    """Return a logged-in client for a user (None → anonymous).
+    """Return a logged-in client for a user (None → anonymous): ``logged_in_client``.
 
     A moderator, editor or admin gets, like the fixtures, a session that passed two-step
     verification (an authenticator and the record allauth's sign-in writes), which their role
     needs. ``mfa=False`` gives a password-only session, in which they browse as a member;
     ``mfa=True`` gives anyone an authenticator and a verified session."""
-    from community import access
-
-    def make(user, mfa=None):
-        client = Client()
-        if user is not None:
-            client.force_login(user)
-            if mfa is None:
-                mfa = access.holds_privileged_role(type(user).objects.get(pk=user.pk))
-            if mfa:
-                pass_mfa(client, user)
-        return client
-
-    return make
+    return logged_in_client
 
 
-def site_home(slug="home", **fields):
-    """A HomePage under the tree root, made the default site's root."""
-    from wagtail.models import Site
+# --- Pages: a home page as the site's root, the event index, events -------------------------
 
-    from home.models import HomePage
 
-    fields = {"title": "Home", "hero_title": "Sample lab", **fields}
-    root = wagtail_root()
-    # Migrations leave an empty home page under the root; each test builds its own.
-    if root.get_children().filter(slug=slug).delete()[0]:
-        root.refresh_from_db()
-    home = root.add_child(instance=HomePage(slug=slug, **fields))
-    Site.objects.update_or_create(
-        is_default_site=True, defaults={"root_page": home, "hostname": "localhost", "port": 80}
+@pytest.fixture
+def home_page(db):
+    return site_home(
+        slug="sample-home",
+        title="Sample home",
+        hero_title="Sample: responsible AI for policing",
+        hero_text="Sample hero text.",
+        introduction="<p>Sample introduction.</p>",
     )
-    return home
 
 
-def published_event_index(home, **fields):
-    from events.models import EventIndexPage
-
-    index = home.add_child(instance=EventIndexPage(title="Events", slug="events", **fields))
-    index.save_revision().publish()
-    return index
+@pytest.fixture
+def home_root(db):
+    return site_home(slug="events-home", hero_title="Lab")
 
 
-def wagtail_root():
-    """The page tree's root. A transactional test's flush removes what Wagtail's migrations
-    created (root page, default locale, root collection), so later tests recreate them."""
-    from wagtail.models import Collection, Locale, Page
+@pytest.fixture
+def event_index(home_root):
+    return published_event_index(home_root)
 
-    Locale.objects.get_or_create(language_code="en")
-    if Collection.get_first_root_node() is None:
-        Collection.add_root(name="Root")
-    root = Page.get_first_root_node()
-    if root is None:
-        from django.apps import apps
 
-        from community.signals import ensure_role_groups
-
-        root = Page.add_root(instance=Page(title="Root", slug="root"))
-        # Editors' page permissions hang on the root page: grant them again, as migrate does.
-        with_models = [c for c in apps.get_app_configs() if c.models_module]
-        ensure_role_groups(sender=None, app_config=with_models[-1])
-    return root
+@pytest.fixture
+def make_event(event_index):
+    """``make_event(publish=True, **overrides)``: "Sample workshop <n>" under the event index,
+    built by ``EventPageFactory`` (see ``tests.helpers.event_maker``)."""
+    return event_maker(event_index)

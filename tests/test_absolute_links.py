@@ -27,8 +27,8 @@ from events import tokens
 from events.choices import EmailKind
 from events.models import Registration
 from events.tasks import send_registration_email
-from tests.conftest import published_event_index, site_home, verified
-from tests.factories import make_member
+from tests.factories import EventPageFactory, make_member
+from tests.helpers import logged_in_client, published_event_index, site_home, verified
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -117,42 +117,20 @@ def stale_site(site):
 
 
 def make_event(index, **values):
-    from events.models import EventPage
-
     day = timezone.localdate() + dt.timedelta(days=10)
     defaults = {
         "title": "Sample links workshop",
         "slug": "sample-links-workshop",
-        "kind": "workshop",
         "summary": "Sample event for the link test.",
-        "time_zone": "Europe/Paris",
         "start_date": day,
-        "start_time": dt.time(9, 0),
-        "end_date": day,
         "end_time": dt.time(11, 0),
-        "format": "online",
         "online_join_url": "https://meet.example.org/sample-room",
-        "audience": "public",
-        "registration_audience": "members",
     }
-    defaults.update(values)
-    event = index.add_child(instance=EventPage(**defaults))
-    event.save_revision().publish()
-    event.refresh_from_db()
-    return event
+    return EventPageFactory(parent=index, **{**defaults, **values})
 
 
 def session_of(user):
-    from django.test import Client
-
-    from community import access
-    from tests.conftest import pass_mfa
-
-    client = Client()
-    client.force_login(user)
-    if access.holds_privileged_role(user):
-        pass_mfa(client, user)
-    return client.cookies["sessionid"].value
+    return logged_in_client(user).cookies["sessionid"].value
 
 
 def assert_all_answer(urls, live_server, reader):

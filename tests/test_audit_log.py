@@ -32,8 +32,8 @@ from community.service_errors import NotAllowed
 from events import services, tokens
 from events.feeds import ONE_TIME_TOKEN_KEY
 from events.models import CalendarToken, EventPage, Registration, RegistrationStatus
-from tests.conftest import published_event_index, site_home
 from tests.factories import AgencyDomainFactory, UserFactory, make_member
+from tests.helpers import published_event_index, site_home
 
 pytestmark = pytest.mark.django_db
 

@@ -8,22 +8,18 @@ some of these answered 500 "database is locked".
 """
 
 import json
-import os
 import socket
 import sqlite3
 import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import requests
 from bs4 import BeautifulSoup
 
-from tests.test_publish_concurrency import parse_form
-
-BASE_DIR = Path(__file__).resolve().parent.parent
+from tests.helpers import BASE_DIR, clean_env, parse_page_form
 
 # Builds the database the dev server will use. Tables come straight from the models (migrations
 # off) because running ~200 migrations would take longer than the whole test; the rows Wagtail's
@@ -55,7 +51,7 @@ call_command("createcachetable", verbosity=0)
 
 from community.models import Membership
 from home.models import HomePage, StandardPage
-from tests.conftest import pass_mfa_in
+from tests.helpers import pass_mfa_in
 from tests.factories import make_member
 
 Locale.objects.create(language_code="en")
@@ -86,17 +82,12 @@ def _free_port():
 
 
 def _env(database):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "community.settings.dev",
-            "DATABASE_URL": f"sqlite:///{database}",
-            "REDIS_URL": "",
-            "LOG_LEVEL": "WARNING",
-            "PYTHONDONTWRITEBYTECODE": "1",
-        }
+    return clean_env(
+        DJANGO_SETTINGS_MODULE="community.settings.dev",
+        DATABASE_URL=f"sqlite:///{database}",
+        REDIS_URL="",
+        LOG_LEVEL="WARNING",
     )
-    return env
 
 
 @pytest.fixture
@@ -167,7 +158,7 @@ def test_parallel_admin_requests_and_a_double_publish_never_answer_500(dev_serve
     edit = f"{base}/admin/pages/{dev_server['page']}/edit/"
     response = editor.get(edit, timeout=20)
     assert response.status_code == 200, response.text[:500]
-    data = parse_form(response.text)
+    data = parse_page_form(response.text)
     data.update({"title": "Published notes", "action-publish": "action-publish"})
     headers = {"Referer": edit, "X-CSRFToken": editor.cookies["csrftoken"]}
 

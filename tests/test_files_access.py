@@ -21,7 +21,7 @@ from wagtailmedia.models import get_media_model
 
 from community import access
 from events.models import EventPage, Registration
-from tests.conftest import published_event_index, site_home
+from tests.helpers import event_maker, published_event_index, site_home
 
 pytestmark = pytest.mark.django_db
 
@@ -37,33 +37,18 @@ def event_index(db):
 
 @pytest.fixture
 def make_event(event_index):
-    counter = {"n": 0}
-
-    def make(publish=True, **overrides):
-        counter["n"] += 1
-        day = (timezone.now() - dt.timedelta(days=3)).date()
-        values = {
-            "title": f"Sample files event {counter['n']}",
-            "slug": f"sample-files-event-{counter['n']}",
-            "kind": "workshop",
-            "summary": "Sample event for file tests.",
-            "time_zone": "UTC",
-            "start_date": day,
-            "start_time": dt.time(9, 0),
-            "end_date": day,
-            "end_time": dt.time(12, 0),
-            "format": "online",
-            "audience": "public",
-            "registration_audience": "nobody",
-        }
-        values.update(overrides)
-        event = event_index.add_child(instance=EventPage(**values))
-        if publish:
-            event.save_revision().publish()
-            event.refresh_from_db()
-        return event
-
-    return make
+    """Past events (three days ago, UTC) without registration or join link."""
+    day = (timezone.now() - dt.timedelta(days=3)).date()
+    return event_maker(
+        event_index,
+        title="Sample files event",
+        summary="Sample event for file tests.",
+        time_zone="UTC",
+        start_date=day,
+        end_date=day,
+        online_join_url="",
+        registration_audience="nobody",
+    )
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from moto import mock_aws
 
 from community.settings.base import bucket_origins
 from tests import test_files_access as file_tests
+from tests.helpers import settings_values
 from tests.test_files_access import (
     AUDIO,
     PDF,
@@ -30,7 +31,6 @@ from tests.test_files_access import (
     recording,
 )
 from tests.test_images_access import image_block, make_image
-from tests.test_settings import settings_values
 
 # The file tests' fixtures: events under one index, a client per role.
 clients = file_tests.clients

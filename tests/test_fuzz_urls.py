@@ -11,14 +11,12 @@ Bounded on purpose: a handful of examples per route keeps the whole file near ha
 on SQLite; PostgreSQL adds what SQLite accepts and it refuses (NUL bytes in text).
 """
 
-import datetime as dt
 import re
 from urllib.parse import quote, urlencode
 
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RegexPattern, RoutePattern
-from django.utils import timezone
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
@@ -26,9 +24,8 @@ from hypothesis import strategies as st
 
 from community.models import Membership
 from events import feeds, services, tokens
-from events.models import EventPage
-from tests.conftest import pass_mfa, published_event_index, site_home, with_mfa
-from tests.factories import make_member
+from tests.factories import EventPageFactory, make_member
+from tests.helpers import pass_mfa, published_event_index, site_home, with_mfa
 
 pytestmark = pytest.mark.django_db
 
@@ -122,25 +119,13 @@ def world(db):
     """Real rows for the generated paths to hit: an event, a registration, a token."""
     home = site_home(slug="fuzz-home", hero_title="Lab")
     index = published_event_index(home)
-    day = (timezone.now() + dt.timedelta(days=7)).date()
-    event = index.add_child(
-        instance=EventPage(
-            title="Sample fuzz workshop",
-            slug="sample-fuzz-workshop",
-            kind="workshop",
-            summary="Sample event.",
-            time_zone="Europe/Paris",
-            start_date=day,
-            start_time=dt.time(9, 0),
-            end_date=day,
-            end_time=dt.time(12, 0),
-            format="online",
-            online_join_url="https://meet.example.org/sample-room",
-            audience="public",
-            registration_audience="members",
-        )
+    event = EventPageFactory(
+        parent=index,
+        title="Sample fuzz workshop",
+        slug="sample-fuzz-workshop",
+        summary="Sample event.",
+        online_join_url="https://meet.example.org/sample-room",
     )
-    event.save_revision().publish()
     member = make_member(kind=Membership.Kind.OTHER)
     registration = services.registration_create(member, event, {})
     _row, token = tokens.issue(member)

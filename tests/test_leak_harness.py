@@ -36,9 +36,9 @@ from wagtailmedia.models import get_media_model
 from community import access
 from community.models import Membership, OutboundEmail
 from events import emails, services, tokens
-from events.models import EventPage, Registration, RegistrationStatus
-from tests.conftest import pass_mfa, published_event_index, site_home, verified
-from tests.factories import make_member
+from events.models import Registration, RegistrationStatus
+from tests.factories import EventPageFactory, make_member
+from tests.helpers import pass_mfa, published_event_index, site_home, verified
 
 pytestmark = pytest.mark.django_db
 
@@ -106,53 +106,44 @@ def _event(index, audience):
         file=ContentFile(f"{marker(audience, 'REC')} ".encode() * 4, name=f"talk-{audience}.mp3"),
     )
     media.save()
-    event = index.add_child(
-        instance=EventPage(
-            title=f"{marker(audience, 'TITLE')} workshop",
-            slug=f"leak-{audience.replace('_', '-')}",
-            kind="workshop",
-            summary=f"Sample summary {marker(audience, 'SUMMARY')}.",
-            body=[("rich_text", f"<p>Sample body {marker(audience, 'BODY')}.</p>")],
-            time_zone="Europe/Paris",
-            start_date=day,
-            start_time=dt.time(9, 0),
-            end_date=day,
-            end_time=dt.time(12, 0),
-            format="online",
-            online_join_url=f"https://meet.example.org/{marker(audience, 'JOIN')}",
-            audience=audience,
-            registration_audience="members" if audience == "public" else audience,
-            questions=[("text", {"label": "Sample role", "help_text": "", "required": False})],
-            materials=[
-                {
-                    "type": "material",
-                    "value": {
-                        "available_to": "public",
-                        "members_from": None,
-                        "public_from": None,
-                        "title": "Sample slides",
-                        "document": document.pk,
-                        "url": "",
-                    },
-                }
-            ],
-            recordings=[
-                {
-                    "type": "recording",
-                    "value": {
-                        "available_to": "public",
-                        "members_from": None,
-                        "public_from": None,
-                        "title": "Sample recording",
-                        "embed": "",
-                        "media": media.pk,
-                    },
-                }
-            ],
-        )
+    event = EventPageFactory(
+        parent=index,
+        title=f"{marker(audience, 'TITLE')} workshop",
+        slug=f"leak-{audience.replace('_', '-')}",
+        summary=f"Sample summary {marker(audience, 'SUMMARY')}.",
+        body=[("rich_text", f"<p>Sample body {marker(audience, 'BODY')}.</p>")],
+        start_date=day,
+        online_join_url=f"https://meet.example.org/{marker(audience, 'JOIN')}",
+        audience=audience,
+        registration_audience="members" if audience == "public" else audience,
+        questions=[("text", {"label": "Sample role", "help_text": "", "required": False})],
+        materials=[
+            {
+                "type": "material",
+                "value": {
+                    "available_to": "public",
+                    "members_from": None,
+                    "public_from": None,
+                    "title": "Sample slides",
+                    "document": document.pk,
+                    "url": "",
+                },
+            }
+        ],
+        recordings=[
+            {
+                "type": "recording",
+                "value": {
+                    "available_to": "public",
+                    "members_from": None,
+                    "public_from": None,
+                    "title": "Sample recording",
+                    "embed": "",
+                    "media": media.pk,
+                },
+            }
+        ],
     )
-    event.save_revision().publish()
-    event.refresh_from_db()
     event.leak_files = [
         document.url,
         f"/media-files/{media.pk}/{media.filename}",

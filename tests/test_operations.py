@@ -74,7 +74,7 @@ def test_healthz_answers_503_when_the_database_fails(client, monkeypatch, fail_o
 
 @pytest.mark.django_db
 def test_healthz_is_not_redirected_to_https_but_pages_are(client, settings):
-    from tests.test_settings import settings_values
+    from tests.helpers import settings_values
 
     production = settings_values("SECURE_REDIRECT_EXEMPT", "SECURE_SSL_REDIRECT")
     settings.SECURE_SSL_REDIRECT = production["SECURE_SSL_REDIRECT"]

@@ -13,20 +13,18 @@ from unittest import mock
 
 from django.conf import settings
 from django.db import OperationalError, connection
-from django.test import Client
 from django.urls import resolve
 
 from wagtail import hooks
 from wagtail.models import Page, Revision
 
 import pytest
-from bs4 import BeautifulSoup
 
 from community.models import Membership
 from community.page_writes import SerializePageWritesMiddleware
 from home.models import StandardPage
-from tests.conftest import pass_mfa, site_home
 from tests.factories import make_member
+from tests.helpers import logged_in_client, parse_page_form, site_home
 
 LOCKED = OperationalError("database is locked")
 needs_postgres = pytest.mark.skipif(
@@ -39,28 +37,7 @@ def form_data(client, url):
     """What the admin's page form would send, read from the form Wagtail renders."""
     response = client.get(url)
     assert response.status_code == 200
-    return parse_form(response.content)
-
-
-def parse_form(html):
-    form = BeautifulSoup(html, "html5lib").find("form", id="page-edit-form")
-    data = {}
-    for field in form.find_all(["input", "textarea", "select"]):
-        name = field.get("name")
-        if not name or field.get("type") in {"submit", "button", "file"}:
-            continue
-        if field.get("type") in {"checkbox", "radio"} and not field.has_attr("checked"):
-            continue
-        if field.name == "textarea":
-            data[name] = field.get_text()
-        elif field.name == "select":
-            chosen = field.find("option", selected=True) or field.find("option")
-            data[name] = chosen.get("value", "") if chosen else ""
-        else:
-            data[name] = field.get("value", "")
-    # StreamFields are drawn by the admin's JavaScript; an empty stream posts a count of 0.
-    data.setdefault("body-count", "0")
-    return data
+    return parse_page_form(response.content)
 
 
 def add_url(parent):
@@ -82,9 +59,7 @@ def make_editor_client():
     editor = make_member(
         kind=Membership.Kind.OTHER, staff_role="editor", email="editor.publish@example.org"
     )
-    client = Client(raise_request_exception=False)
-    client.force_login(editor)
-    return pass_mfa(client, editor)
+    return logged_in_client(editor, mfa=True, raise_request_exception=False)
 
 
 # --- A failure half-way changes nothing ----------------------------------------------------

@@ -4,81 +4,17 @@ Each case runs in a subprocess: settings are read once per process, and the prod
 must be imported fresh under the environment being tested.
 """
 
-import json
-import os
 import re
-import secrets
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-PRODUCTION = "community.settings.production"
+from tests.helpers import BASE_DIR, PRODUCTION, run_python, settings_values
+
 SETTINGS_FILES = sorted((BASE_DIR / "community" / "settings").glob("*.py"))
-
-# Variables the settings read; stripped from the inherited environment so a developer's shell
-# (or CI's DATABASE_URL) cannot change what a case sees.
-_READ_PREFIXES = (
-    "DJANGO_",
-    "DATABASE_",
-    "REDIS_",
-    "EMAIL_",
-    "ANYMAIL_",
-    "SITE_",
-    "MEMBER",
-    "AWS_",
-    "FILES_",
-)
-
-
-def clean_env(**overrides):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_READ_PREFIXES)}
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": PRODUCTION,
-            "DJANGO_SECRET_KEY": secrets.token_urlsafe(60),
-            "DJANGO_ALLOWED_HOSTS": "community.example.org",
-            "SITE_URL": "https://community.example.org",
-            "PYTHONDONTWRITEBYTECODE": "1",
-        }
-    )
-    for key, value in overrides.items():
-        if value is None:
-            env.pop(key, None)
-        else:
-            env[key] = value
-    return env
-
-
-def run(args, **env_overrides):
-    return subprocess.run(
-        [sys.executable, *args],
-        cwd=BASE_DIR,
-        env=clean_env(**env_overrides),
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-
-
-_PRINT_SETTINGS = """
-import importlib, json, os, sys
-module = importlib.import_module(os.environ["DJANGO_SETTINGS_MODULE"])
-print(json.dumps({name: getattr(module, name, None) for name in sys.argv[1:]}, default=str))
-"""
-
-
-def settings_values(*names, **env_overrides):
-    """Import the settings module in a fresh interpreter and return the named values."""
-    result = run(["-c", _PRINT_SETTINGS, *names], **env_overrides)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def test_check_deploy_passes_with_required_variables():
-    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"])
+    result = run_python(["manage.py", "check", "--deploy", "--fail-level", "WARNING"])
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
@@ -93,27 +29,27 @@ def test_check_deploy_passes_with_required_variables():
     ],
 )
 def test_production_refuses_to_start_without_a_real_secret_key(secret, why):
-    result = run(["manage.py", "check"], DJANGO_SECRET_KEY=secret)
+    result = run_python(["manage.py", "check"], DJANGO_SECRET_KEY=secret)
     assert result.returncode != 0, f"started with a secret key that is {why}"
     assert "ImproperlyConfigured" in result.stderr
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
 
 
 def test_production_refuses_to_start_without_allowed_hosts():
-    result = run(["manage.py", "check"], DJANGO_ALLOWED_HOSTS=" , ")
+    result = run_python(["manage.py", "check"], DJANGO_ALLOWED_HOSTS=" , ")
     assert result.returncode != 0
     assert "DJANGO_ALLOWED_HOSTS must list" in result.stderr
 
 
 def test_unknown_email_provider_is_refused():
-    result = run(["manage.py", "check"], EMAIL_PROVIDER="carrier-pigeon")
+    result = run_python(["manage.py", "check"], EMAIL_PROVIDER="carrier-pigeon")
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "Unknown EMAIL_PROVIDER 'carrier-pigeon'" in result.stderr
 
 
 def test_non_integer_setting_is_refused_with_its_name():
-    result = run(["manage.py", "check"], MEMBERSHIP_VALIDITY_DAYS="two years")
+    result = run_python(["manage.py", "check"], MEMBERSHIP_VALIDITY_DAYS="two years")
     assert result.returncode != 0
     assert "MEMBERSHIP_VALIDITY_DAYS must be an integer" in result.stderr
 
@@ -213,7 +149,7 @@ def test_production_security_settings():
 
 
 def test_makemigrations_finds_no_missing_migration():
-    result = run(
+    result = run_python(
         ["manage.py", "makemigrations", "--check", "--dry-run"],
         DJANGO_SETTINGS_MODULE="community.settings.test",
     )
@@ -317,7 +253,7 @@ def test_sqlite_options_open_a_working_wal_database(tmp_path):
         "c = connection.cursor();"
         "print(c.execute('PRAGMA journal_mode').fetchone()[0], connection.transaction_mode)"
     )
-    result = run(
+    result = run_python(
         ["-c", script],
         DJANGO_SETTINGS_MODULE="community.settings.dev",
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
@@ -400,14 +336,16 @@ def test_s3_media_storage_uses_a_private_bucket_with_short_lived_signed_urls():
 
 
 def test_s3_media_storage_without_a_bucket_refuses_to_start():
-    result = run(["manage.py", "check"], DJANGO_MEDIA_STORAGE="s3", AWS_STORAGE_BUCKET_NAME=" ")
+    result = run_python(
+        ["manage.py", "check"], DJANGO_MEDIA_STORAGE="s3", AWS_STORAGE_BUCKET_NAME=" "
+    )
     assert result.returncode != 0, "started on S3 without a bucket"
     assert "ImproperlyConfigured" in result.stderr
     assert "AWS_STORAGE_BUCKET_NAME must name the bucket" in result.stderr
 
 
 def test_unknown_media_storage_is_refused():
-    result = run(["manage.py", "check"], DJANGO_MEDIA_STORAGE="floppy")
+    result = run_python(["manage.py", "check"], DJANGO_MEDIA_STORAGE="floppy")
     assert result.returncode != 0
     assert "Unknown DJANGO_MEDIA_STORAGE 'floppy'" in result.stderr
 
@@ -415,7 +353,7 @@ def test_unknown_media_storage_is_refused():
 def test_check_deploy_passes_on_s3_and_loads_its_storage_classes():
     """The models load with the S3 rendition storage (resolved when Wagtail's Rendition model
     is built), without any network access."""
-    result = run(
+    result = run_python(
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         DJANGO_MEDIA_STORAGE="s3",
         AWS_STORAGE_BUCKET_NAME="sample-community-uploads",

@@ -1,7 +1,8 @@
 """Playwright against pytest-django's live_server, driving Debian's Chromium.
 
 Browser tests run when Chromium is installed (CI installs it and sets BROWSER_TESTS=1, which
-turns a missing browser into an error instead of a skip).
+turns a missing browser into an error instead of a skip). Signing in through the pages is
+``tests.helpers.sign_in``.
 """
 
 import os
@@ -79,26 +80,3 @@ def new_page(new_context):
         return new_context(**options).new_page()
 
     return make
-
-
-def totp_code(secret):
-    import time
-
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
-
-
-def sign_in(page, email, password, *, totp_secret=None, start="/accounts/login/"):
-    """Sign in through allauth's pages, answering the TOTP step when the account has one."""
-    import re
-
-    page.goto(start)
-    page.wait_for_url(re.compile(r"/accounts/login/"))
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", password)
-    page.locator("form:has(input[name=password]) button[type=submit]").first.click()
-    if totp_secret is not None:
-        page.wait_for_url(re.compile(r"/accounts/2fa/authenticate/"))
-        page.fill("input[name=code]", totp_code(totp_secret))
-        page.locator("form:has(input[name=code]) button[type=submit]").first.click()

@@ -16,7 +16,6 @@ from wagtail.models import Site
 import pytest
 
 from community.models import Membership
-from events.models import EventPage
 from home.models import (
     FooterLink,
     FormField,
@@ -25,9 +24,8 @@ from home.models import (
     SiteSettings,
     StandardPage,
 )
-from tests.browser.conftest import sign_in
-from tests.conftest import published_event_index, site_home
-from tests.factories import make_member
+from tests.factories import EventPageFactory, make_member
+from tests.helpers import published_event_index, sign_in, site_home
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,63 +45,56 @@ def build_site():
     site = Site.objects.get(is_default_site=True)
     index = published_event_index(home, introduction="Sample events.")
     day = (timezone.now() + dt.timedelta(days=20)).date()
-    event = index.add_child(
-        instance=EventPage(
-            title="Sample workshop on bias testing",
-            slug="sample-bias-workshop",
-            kind="workshop",
-            summary="Sample workshop for the accessibility tests.",
-            body=[
-                ("heading", "Sample programme"),
-                ("rich_text", "<p>Sample paragraph with a <a href='/'>link</a>.</p>"),
-            ],
-            time_zone="Europe/Paris",
-            start_date=day,
-            start_time=dt.time(10, 0),
-            end_date=day,
-            end_time=dt.time(12, 0),
-            format="online",
-            online_join_url="https://meet.example.org/sample-a11y-room",
-            audience="public",
-            registration_audience="members",
-            capacity=20,
-            agenda=[
-                (
-                    "item",
-                    {
-                        "starts": dt.time(10, 0),
-                        "ends": dt.time(11, 0),
-                        "title": "Sample opening",
-                        "description": "Sample description.",
-                        "speaker": "Sample Speaker",
-                    },
-                )
-            ],
-            speakers=[
-                (
-                    "speaker",
-                    {"name": "Sample Speaker", "affiliation": "Sample Agency", "role": "Host"},
-                )
-            ],
-            questions=[
-                (
-                    "text",
-                    {"label": "Sample question", "help_text": "Sample help.", "required": True},
-                ),
-                (
-                    "choice",
-                    {
-                        "label": "Sample choice",
-                        "help_text": "",
-                        "required": False,
-                        "choices": ["Sample one", "Sample two"],
-                    },
-                ),
-                ("yes_no", {"label": "Sample yes or no", "help_text": "", "required": False}),
-            ],
-        )
+    event = EventPageFactory(
+        parent=index,
+        title="Sample workshop on bias testing",
+        slug="sample-bias-workshop",
+        summary="Sample workshop for the accessibility tests.",
+        body=[
+            ("heading", "Sample programme"),
+            ("rich_text", "<p>Sample paragraph with a <a href='/'>link</a>.</p>"),
+        ],
+        start_date=day,
+        start_time=dt.time(10, 0),
+        end_time=dt.time(12, 0),
+        online=True,
+        online_join_url="https://meet.example.org/sample-a11y-room",
+        capacity=20,
+        agenda=[
+            (
+                "item",
+                {
+                    "starts": dt.time(10, 0),
+                    "ends": dt.time(11, 0),
+                    "title": "Sample opening",
+                    "description": "Sample description.",
+                    "speaker": "Sample Speaker",
+                },
+            )
+        ],
+        speakers=[
+            (
+                "speaker",
+                {"name": "Sample Speaker", "affiliation": "Sample Agency", "role": "Host"},
+            )
+        ],
+        questions=[
+            (
+                "text",
+                {"label": "Sample question", "help_text": "Sample help.", "required": True},
+            ),
+            (
+                "choice",
+                {
+                    "label": "Sample choice",
+                    "help_text": "",
+                    "required": False,
+                    "choices": ["Sample one", "Sample two"],
+                },
+            ),
+            ("yes_no", {"label": "Sample yes or no", "help_text": "", "required": False}),
+        ],
     )
-    event.save_revision().publish()
     about = home.add_child(
         instance=StandardPage(
             title="Sample about",

@@ -16,9 +16,8 @@ from playwright.sync_api import expect
 from community.models import Membership, OutboundEmail
 from events import services
 from events.models import EventPage
-from tests.browser.conftest import sign_in
-from tests.conftest import published_event_index, site_home, with_mfa
-from tests.factories import make_member
+from tests.factories import EventPageFactory, make_member
+from tests.helpers import published_event_index, sign_in, site_home, with_mfa
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,25 +31,16 @@ MESSAGE = "Dear participants,\n\nWe meet in room B <b>not A</b>.\n\nSee you ther
 def event(transactional_db):
     index = published_event_index(site_home(slug="admin-events-home", hero_title="Lab"))
     day = (timezone.now() + dt.timedelta(days=10)).date()
-    event = index.add_child(
-        instance=EventPage(
-            title="Sample red-teaming clinic",
-            slug="sample-red-teaming-clinic",
-            kind="workshop",
-            summary="Sample event for the editor's browser test.",
-            time_zone="Europe/Paris",
-            start_date=day,
-            start_time=dt.time(9, 0),
-            end_date=day,
-            end_time=dt.time(12, 0),
-            format="online",
-            online_join_url="https://meet.example.org/sample-room",
-            audience="public",
-            registration_audience="members",
-            capacity=2,
-        )
+    event = EventPageFactory(
+        parent=index,
+        title="Sample red-teaming clinic",
+        slug="sample-red-teaming-clinic",
+        summary="Sample event for the editor's browser test.",
+        start_date=day,
+        online=True,
+        online_join_url="https://meet.example.org/sample-room",
+        capacity=2,
     )
-    event.save_revision().publish()
     for _ in range(3):
         services.registration_create(make_member(kind=Membership.Kind.LAW_ENFORCEMENT), event, {})
     return EventPage.objects.get(pk=event.pk)

@@ -8,9 +8,8 @@ from playwright.sync_api import expect
 
 from community.models import Membership
 from events.models import EventCalendarState, EventPage
-from tests.browser.conftest import sign_in
-from tests.conftest import published_event_index, site_home, with_mfa
 from tests.factories import make_member
+from tests.helpers import published_event_index, sign_in, site_home, with_mfa
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

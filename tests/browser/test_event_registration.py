@@ -11,10 +11,9 @@ import pytest
 from playwright.sync_api import expect
 
 from community.models import Membership
-from events.models import EventPage, Registration
-from tests.browser.conftest import sign_in
-from tests.conftest import published_event_index, site_home, with_mfa
-from tests.factories import make_member
+from events.models import Registration
+from tests.factories import EventPageFactory, make_member
+from tests.helpers import published_event_index, sign_in, site_home, with_mfa
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,36 +25,31 @@ JOIN_URL = "https://meet.example.org/sample-workshop-room"
 def workshop(transactional_db):
     index = published_event_index(site_home(slug="browser-home", hero_title="Lab"))
     day = (timezone.now() + dt.timedelta(days=10)).date()
-    event = index.add_child(
-        instance=EventPage(
-            title="Risk-assessing a licence-plate recognition pilot",
-            slug="lpr-workshop",
-            kind="workshop",
-            summary="Sample workshop for the browser test.",
-            time_zone="America/Argentina/Buenos_Aires",
-            start_date=day,
-            start_time=dt.time(10, 0),
-            end_date=day,
-            end_time=dt.time(13, 0),
-            format="online",
-            online_join_url=JOIN_URL,
-            audience="law_enforcement",
-            registration_audience="law_enforcement",
-            capacity=5,
-            questions=[
-                (
-                    "text",
-                    {
-                        "label": "Which system is your agency considering?",
-                        "help_text": "",
-                        "required": True,
-                    },
-                ),
-            ],
-        )
+    return EventPageFactory(
+        parent=index,
+        title="Risk-assessing a licence-plate recognition pilot",
+        slug="lpr-workshop",
+        summary="Sample workshop for the browser test.",
+        time_zone="America/Argentina/Buenos_Aires",
+        start_date=day,
+        start_time=dt.time(10, 0),
+        end_time=dt.time(13, 0),
+        online=True,
+        online_join_url=JOIN_URL,
+        audience="law_enforcement",
+        registration_audience="law_enforcement",
+        capacity=5,
+        questions=[
+            (
+                "text",
+                {
+                    "label": "Which system is your agency considering?",
+                    "help_text": "",
+                    "required": True,
+                },
+            ),
+        ],
     )
-    event.save_revision().publish()
-    return event
 
 
 def test_law_enforcement_member_registers_and_editor_exports(new_page, workshop):

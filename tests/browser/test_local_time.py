@@ -17,10 +17,8 @@ from playwright.sync_api import expect
 
 from community import timeformat
 from community.models import Membership
-from events.models import EventPage
-from tests.browser.conftest import sign_in
-from tests.conftest import published_event_index, site_home
-from tests.factories import make_member
+from tests.factories import EventPageFactory, make_member
+from tests.helpers import published_event_index, sign_in, site_home
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,37 +45,30 @@ OLD_SHAPES = re.compile(r"\b[ap]\.m\.|\b[AP]M\b|GMT|[A-Z][a-z]+/[A-Z]|UTC[+-]\d{
 @pytest.fixture
 def night_event(transactional_db):
     index = published_event_index(site_home(slug="tz-home", hero_title="Lab"))
-    event = index.add_child(
-        instance=EventPage(
-            title="Sample late-night discussion",
-            slug="sample-late-night",
-            kind="workshop",
-            summary="Sample event for the time zone browser test.",
-            time_zone="America/Argentina/Buenos_Aires",
-            start_date=DAY,
-            start_time=dt.time(10, 0),
-            end_date=DAY,
-            end_time=dt.time(11, 0),
-            format="online",
-            online_join_url="https://meet.example.org/sample-room",
-            audience="public",
-            registration_audience="members",
-            agenda=[
-                {
-                    "type": "item",
-                    "value": {
-                        "starts": "10:00:00",
-                        "ends": "10:30:00",
-                        "title": "Sample opening",
-                        "description": "",
-                        "speaker": "",
-                    },
-                }
-            ],
-        )
+    return EventPageFactory(
+        parent=index,
+        title="Sample late-night discussion",
+        slug="sample-late-night",
+        summary="Sample event for the time zone browser test.",
+        time_zone="America/Argentina/Buenos_Aires",
+        start_date=DAY,
+        start_time=dt.time(10, 0),
+        end_time=dt.time(11, 0),
+        online=True,
+        online_join_url="https://meet.example.org/sample-room",
+        agenda=[
+            {
+                "type": "item",
+                "value": {
+                    "starts": "10:00:00",
+                    "ends": "10:30:00",
+                    "title": "Sample opening",
+                    "description": "",
+                    "speaker": "",
+                },
+            }
+        ],
     )
-    event.save_revision().publish()
-    return event
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ import pytest
 from playwright.sync_api import expect
 
 from community.models import Membership
-from tests.browser.conftest import sign_in
 from tests.browser.test_accessibility import build_site
 from tests.factories import make_member
+from tests.helpers import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -233,27 +233,24 @@ def test_listing_states_and_withheld_count_fit_a_phone(open_page, site, language
 
     from django.utils import timezone
 
-    from events.models import EventPage, Registration
+    from events.models import Registration
     from tests.browser.test_accessibility import AXE, BLOCKING
+    from tests.factories import EventPageFactory
 
     day = (timezone.now() + dt.timedelta(days=25)).date()
     for n, audience in enumerate(["members", "law_enforcement"]):
-        site["index"].add_child(
-            instance=EventPage(
-                title=f"Sample hidden {n}",
-                slug=f"sample-hidden-{n}",
-                kind="meeting",
-                summary="Sample restricted event.",
-                time_zone="Europe/Paris",
-                start_date=day,
-                start_time=dt.time(9, 0),
-                end_date=day,
-                end_time=dt.time(10, 0),
-                format="online",
-                audience=audience,
-                registration_audience=audience,
-            )
-        ).save_revision().publish()
+        EventPageFactory(
+            parent=site["index"],
+            title=f"Sample hidden {n}",
+            slug=f"sample-hidden-{n}",
+            kind="meeting",
+            summary="Sample restricted event.",
+            start_date=day,
+            end_time=dt.time(10, 0),
+            online_join_url="",
+            audience=audience,
+            registration_audience=audience,
+        )
     member = make_member(kind=Membership.Kind.OTHER, email=f"listing.{language}@example.net")
     Registration.objects.create(event=site["event"], user=member, status="confirmed")
 

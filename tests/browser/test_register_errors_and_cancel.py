@@ -14,10 +14,9 @@ from playwright.sync_api import expect
 
 from community.models import Membership
 from events import services
-from events.models import EventPage, Registration
-from tests.browser.conftest import sign_in
-from tests.conftest import published_event_index, site_home
-from tests.factories import make_member
+from events.models import Registration
+from tests.factories import EventPageFactory, make_member
+from tests.helpers import published_event_index, sign_in, site_home
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,35 +28,26 @@ WIDTHS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "he
 def workshop(transactional_db):
     index = published_event_index(site_home(slug="browser-errors-home", hero_title="Lab"))
     day = (timezone.now() + dt.timedelta(days=12)).date()
-    event = index.add_child(
-        instance=EventPage(
-            title="Sample workshop on facial recognition audits",
-            slug="sample-frt-audit-workshop",
-            kind="workshop",
-            summary="Sample workshop for the browser test.",
-            time_zone="Europe/Paris",
-            start_date=day,
-            start_time=dt.time(10, 0),
-            end_date=day,
-            end_time=dt.time(12, 0),
-            format="hybrid",
-            venue_name="Sample Hall",
-            venue_city="Lyon",
-            venue_country="FR",
-            audience="members",
-            registration_audience="members",
-            capacity=1,
-            questions=[
-                (
-                    "text",
-                    {"label": "Which unit do you work in?", "help_text": "", "required": True},
-                ),
-            ],
-        )
+    return EventPageFactory(
+        parent=index,
+        title="Sample workshop on facial recognition audits",
+        slug="sample-frt-audit-workshop",
+        summary="Sample workshop for the browser test.",
+        start_date=day,
+        start_time=dt.time(10, 0),
+        end_time=dt.time(12, 0),
+        hybrid=True,
+        venue_address="",
+        online_join_url="",
+        audience="members",
+        capacity=1,
+        questions=[
+            (
+                "text",
+                {"label": "Which unit do you work in?", "help_text": "", "required": True},
+            ),
+        ],
     )
-    event.save_revision().publish()
-    event.refresh_from_db()
-    return event
 
 
 @pytest.mark.parametrize("size", WIDTHS.values(), ids=WIDTHS.keys())

@@ -9,9 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from community.models import Membership
-from tests.browser.conftest import sign_in
-from tests.conftest import site_home, with_mfa
 from tests.factories import make_member
+from tests.helpers import sign_in, site_home, with_mfa
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -15,8 +15,8 @@ import pytest
 from community import access, services
 from community.access import Audience, Role
 from community.models import Membership
-from tests.conftest import verified
 from tests.factories import UserFactory, make_member
+from tests.helpers import verified
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "access.md"
 

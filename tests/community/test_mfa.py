@@ -14,8 +14,8 @@ from allauth.mfa.totp.internal.auth import (
     yield_hotp_counters_from_time,
 )
 
-from tests.conftest import with_mfa
 from tests.factories import UserFactory
+from tests.helpers import with_mfa
 
 PASSWORD = "correct horse battery staple"
 ADMIN_URLS = ["/admin/", "/admin/pages/"]

@@ -19,7 +19,7 @@ from bs4 import BeautifulSoup
 from community import accounts, user_agents
 from community.models import Membership
 from tests.factories import UserFactory, make_member
-from tests.home.helpers import assert_headings_in_order, assert_site_page
+from tests.helpers import assert_headings_in_order, assert_site_page
 from tests.queries import max_queries
 
 pytestmark = pytest.mark.django_db

@@ -24,7 +24,7 @@ from bs4 import BeautifulSoup
 
 from community import access
 from home.models import StandardPage
-from tests.conftest import site_home, with_mfa
+from tests.helpers import site_home, with_mfa
 
 pytestmark = pytest.mark.django_db
 

@@ -13,14 +13,11 @@ from events import services as event_services
 from events.emails import message_key, queue_attendee_message
 from events.models import Registration
 from tests.community import smtp_fake
-from tests.events import conftest as event_fixtures
 
 pytestmark = pytest.mark.django_db
 
-# Fixtures shared with other folders, made available here by name.
+# The fake SMTP server's fixture, made available here by name.
 smtp = smtp_fake.smtp
-home_root, event_index = event_fixtures.home_root, event_fixtures.event_index
-make_event = event_fixtures.make_event
 
 Status = OutboundEmail.Status
 

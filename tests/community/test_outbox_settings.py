@@ -1,6 +1,6 @@
 """Production mail settings carry timeouts, so a hung server cannot stall the queue."""
 
-from tests.test_settings import settings_values
+from tests.helpers import settings_values
 
 
 def test_smtp_mailer_has_the_timeout():

@@ -12,7 +12,7 @@ from bs4 import BeautifulSoup
 from community.models import Membership
 from community.preferences import set_time_zone
 from community.timezones import time_zone_names
-from tests.home.helpers import assert_site_page
+from tests.helpers import assert_site_page
 from tests.queries import max_queries
 
 pytestmark = pytest.mark.django_db

@@ -9,6 +9,7 @@ import pytest
 
 from community.adapter import AccountAdapter
 from tests.factories import UserFactory
+from tests.helpers import settings_values
 
 pytestmark = pytest.mark.django_db
 
@@ -98,24 +99,9 @@ def test_the_overridden_allauth_method_is_still_called(rf, settings):
 
 
 def test_production_reads_the_proxy_count_from_the_environment():
-    import os
-    import subprocess
-    import sys
-
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "community.settings.base",
-        "DJANGO_TRUSTED_PROXY_COUNT": "2",
-    }
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from django.conf import settings; print(settings.ALLAUTH_TRUSTED_PROXY_COUNT)",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
+    values = settings_values(
+        "ALLAUTH_TRUSTED_PROXY_COUNT",
+        DJANGO_SETTINGS_MODULE="community.settings.base",
+        DJANGO_TRUSTED_PROXY_COUNT="2",
     )
-    assert out.stdout.strip() == "2"
+    assert values["ALLAUTH_TRUSTED_PROXY_COUNT"] == 2

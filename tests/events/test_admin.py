@@ -13,8 +13,8 @@ from bs4 import BeautifulSoup
 from community.models import Membership, OutboundEmail
 from events import services
 from events.models import EventCalendarState, EventPage, Registration
-from tests.conftest import verified
 from tests.factories import make_member
+from tests.helpers import verified
 from tests.queries import assert_queries_constant
 
 pytestmark = pytest.mark.django_db

@@ -166,7 +166,7 @@ def test_editor_without_an_authenticator_is_sent_to_set_one_up(client_for, edito
 def test_editor_with_an_authenticator_in_a_password_session_confirms_it(
     client_for, editor, make_event
 ):
-    from tests.conftest import with_mfa
+    from tests.helpers import with_mfa
 
     with_mfa(editor)
     client = client_for(editor, mfa=False)

@@ -25,8 +25,8 @@ from community.access import Assurance, Role
 from community.models import Membership
 from events import tokens
 from events.models import Registration
-from tests.conftest import pass_mfa, with_mfa
 from tests.factories import make_member
+from tests.helpers import pass_mfa, with_mfa
 
 pytestmark = pytest.mark.django_db
 

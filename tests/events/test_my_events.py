@@ -9,7 +9,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from events.models import EventPage, Registration
-from tests.home.helpers import assert_headings_in_order, assert_site_page
+from tests.helpers import assert_headings_in_order, assert_site_page
 from tests.queries import assert_queries_constant, max_queries
 
 from .test_pages import JOIN_URL

@@ -10,7 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from events.models import Registration, Topic
-from tests.home.helpers import assert_headings_in_order, assert_site_page
+from tests.helpers import assert_headings_in_order, assert_site_page
 from tests.queries import assert_queries_constant, max_queries
 
 pytestmark = pytest.mark.django_db

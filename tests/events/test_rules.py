@@ -7,8 +7,8 @@ import pytest
 from community import access
 from community.models import Membership
 from events import services
-from tests.conftest import verified
 from tests.factories import UserFactory, make_member
+from tests.helpers import verified
 
 pytestmark = pytest.mark.django_db
 

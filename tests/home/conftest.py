@@ -1,4 +1,5 @@
-"""Page fixtures built through Wagtail's own API: a home page at the site root and its children."""
+"""Page fixtures built through Wagtail's own API: children of the site's home page (the
+``home_page`` fixture, in tests/conftest.py)."""
 
 from wagtail.models import Site
 
@@ -12,18 +13,6 @@ from home.models import (
     SiteSettings,
     StandardPage,
 )
-from tests.conftest import site_home
-
-
-@pytest.fixture
-def home_page(db):
-    return site_home(
-        slug="sample-home",
-        title="Sample home",
-        hero_title="Sample: responsible AI for policing",
-        hero_text="Sample hero text.",
-        introduction="<p>Sample introduction.</p>",
-    )
 
 
 @pytest.fixture

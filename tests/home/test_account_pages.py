@@ -2,7 +2,7 @@
 
 import pytest
 
-from .helpers import assert_site_page, get_warm, parse
+from tests.helpers import assert_site_page, get_warm, parse
 
 pytestmark = pytest.mark.django_db
 

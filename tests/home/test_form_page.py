@@ -7,8 +7,7 @@ from wagtail.contrib.forms.models import FormSubmission
 import pytest
 
 from community.models import OutboundEmail
-
-from .helpers import assert_site_page, get_warm, parse
+from tests.helpers import assert_site_page, get_warm, parse
 
 pytestmark = pytest.mark.django_db
 

@@ -5,15 +5,14 @@ from django.conf import settings
 import pytest
 
 from home.models import MenuItem, StandardPage
-from tests.queries import assert_queries_constant, max_queries
-
-from .helpers import (
+from tests.helpers import (
     assert_headings_in_order,
     assert_site_page,
     get_warm,
     parse,
     unlabelled_controls,
 )
+from tests.queries import assert_queries_constant, max_queries
 
 pytestmark = pytest.mark.django_db
 
