@@ -7,6 +7,7 @@ export, no admin. A calendar link of a privileged account never carries more tha
 Emails to a privileged account count the role while the account has an authenticator.
 """
 
+import re
 from urllib.parse import parse_qs, urlparse
 
 from django.contrib.auth import get_user_model
@@ -238,8 +239,6 @@ def test_the_calendar_link_page_in_a_password_session_lists_no_staff_events(
 
 
 def tokens_from(html):
-    import re
-
     match = re.search(r"/calendar/([A-Za-z0-9_-]{43,})/events\.ics", html)
     assert match, "no calendar link on the page"
     return match.group(1)
