@@ -29,12 +29,14 @@ WORKDIR /app
 # Code stays owned by root: the app user may write only to var/ (uploads).
 COPY . /app
 
-# Static files are collected at build time so every replica serves the same hashed names.
+# Static files are collected at build time so every replica serves the same hashed names;
+# the translation catalogues are compiled (Babel, no gettext in the image).
 # The secret below exists only for this RUN; production settings refuse to start without a
 # real one at run time.
 RUN DJANGO_SECRET_KEY="build-time-only-collectstatic-$(python -c 'import secrets; print(secrets.token_hex(32))')" \
     DJANGO_ALLOWED_HOSTS=build.invalid \
     python manage.py collectstatic --noinput \
+    && python manage.py compile_catalogues \
     && mkdir -p /app/var/media \
     && chown -R app:app /app/var
 

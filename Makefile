@@ -24,7 +24,7 @@ PYTHON_BOOT = $(eval PYTHON_BOOT := $(shell for c in $(PYTHON_CANDIDATES); do \
 PIP_COMPILE_ARGS := --extra dev --generate-hashes --strip-extras --no-emit-find-links \
 	--no-emit-index-url -o requirements.lock pyproject.toml
 
-.PHONY: install run test lint format migrate seed lock bench clean messages help
+.PHONY: install catalogues run test lint format migrate seed lock bench clean messages help
 
 help:
 	@echo "make run     install, migrate, load demo content, serve on http://$(HOST):$(PORT)"
@@ -33,9 +33,14 @@ help:
 	@echo "make lint    ruff check + ruff format --check"
 	@echo "make format  ruff fix + format"
 	@echo "make lock    regenerate requirements.lock (pip-tools, with hashes)"
-	@echo "make install create .venv and install requirements.lock"
+	@echo "make install create .venv, install requirements.lock, compile the translations"
+	@echo "make messages refresh locale/*/LC_MESSAGES/django.po from the code (then translate)"
 
-install: $(STAMP)
+install: $(STAMP) catalogues
+
+# The .mo files are built, not committed: Babel compiles them (no GNU gettext needed).
+catalogues: $(STAMP)
+	$(PY) manage.py compile_catalogues --if-changed
 
 $(STAMP): requirements.lock
 	@test -n "$(PYTHON_BOOT)" || { \
@@ -94,8 +99,13 @@ lock:
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
 
+# Needs GNU gettext's xgettext (Debian: gettext). Obsolete messages are dropped; translate
+# the new ones in all three catalogues before committing (tests/test_catalogues.py).
 messages: install
-	$(PY) manage.py makemessages -l ar -l fr -l es --ignore=.venv --ignore=var
+	$(PY) manage.py makemessages -l ar -l fr -l es --no-obsolete \
+		--ignore=.venv --ignore=var --ignore=node_modules --ignore=tests --ignore=bench \
+		--ignore=staticfiles
+	$(MAKE) catalogues
 
 clean:
 	rm -rf $(VENV) var staticfiles
