@@ -59,15 +59,10 @@ class MembershipViewSet(ModelViewSet):
     list_per_page = 50
     # Status, verification and staff role change only through community.services.
     form_fields = ["organisation", "organisation_type", "country", "position", "staff_notes"]
+    # What the applicant wrote, then what the lab decided.
     inspect_view_fields = [
-        "full_name",
+        *Membership.APPLICATION_FIELDS,
         "status",
-        "kind",
-        "organisation",
-        "organisation_type",
-        "country",
-        "position",
-        "motivation",
         "applied_at",
         "verified_by",
         "verified_at",
