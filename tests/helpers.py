@@ -300,6 +300,23 @@ def production_env(**overrides):
     )
 
 
+#: The settings an S3 deployment configures (``DJANGO_MEDIA_STORAGE=s3``).
+S3_SETTING_NAMES = (
+    "STORAGES",
+    "AWS_STORAGE_BUCKET_NAME",
+    "AWS_S3_ENDPOINT_URL",
+    "AWS_S3_REGION_NAME",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_DEFAULT_ACL",
+    "AWS_QUERYSTRING_AUTH",
+    "AWS_QUERYSTRING_EXPIRE",
+    "AWS_S3_SIGNATURE_VERSION",
+    "AWS_S3_FILE_OVERWRITE",
+    "FILES_SIGNED_URL_SECONDS",
+)
+
+
 def run_python(args, **env_overrides):
     """``python <args>`` in the project directory under ``production_env(**env_overrides)``,
     e.g. ``run_python(["manage.py", "check"])``."""

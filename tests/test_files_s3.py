@@ -19,7 +19,7 @@ from moto import mock_aws
 
 from community.settings.base import bucket_origins
 from tests import test_files_access as file_tests
-from tests.helpers import settings_values
+from tests.helpers import S3_SETTING_NAMES, settings_values
 from tests.test_files_access import (
     AUDIO,
     PDF,
@@ -42,26 +42,12 @@ pytestmark = pytest.mark.django_db
 BUCKET = "sample-community-uploads"
 REGION = "eu-west-3"
 SECONDS = 120
-_S3_SETTING_NAMES = [
-    "STORAGES",
-    "AWS_STORAGE_BUCKET_NAME",
-    "AWS_S3_ENDPOINT_URL",
-    "AWS_S3_REGION_NAME",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_DEFAULT_ACL",
-    "AWS_QUERYSTRING_AUTH",
-    "AWS_QUERYSTRING_EXPIRE",
-    "AWS_S3_SIGNATURE_VERSION",
-    "AWS_S3_FILE_OVERWRITE",
-    "FILES_SIGNED_URL_SECONDS",
-]
 
 
 @pytest.fixture(scope="module")
 def production_s3_settings():
     values = settings_values(
-        *_S3_SETTING_NAMES,
+        *S3_SETTING_NAMES,
         DJANGO_MEDIA_STORAGE="s3",
         AWS_STORAGE_BUCKET_NAME=BUCKET,
         AWS_S3_REGION_NAME=REGION,

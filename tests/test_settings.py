@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.helpers import BASE_DIR, PRODUCTION, run_python, settings_values
+from tests.helpers import BASE_DIR, PRODUCTION, S3_SETTING_NAMES, run_python, settings_values
 
 SETTINGS_FILES = sorted((BASE_DIR / "community" / "settings").glob("*.py"))
 
@@ -275,19 +275,8 @@ def test_page_write_serialiser_is_the_last_middleware(module):
 # --- uploaded files: local disk or an S3-compatible bucket ------------------------------------
 
 S3_NAMES = (
-    "STORAGES",
+    *S3_SETTING_NAMES,
     "WAGTAILIMAGES_RENDITION_STORAGE",
-    "AWS_STORAGE_BUCKET_NAME",
-    "AWS_S3_ENDPOINT_URL",
-    "AWS_S3_REGION_NAME",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_DEFAULT_ACL",
-    "AWS_QUERYSTRING_AUTH",
-    "AWS_QUERYSTRING_EXPIRE",
-    "AWS_S3_SIGNATURE_VERSION",
-    "AWS_S3_FILE_OVERWRITE",
-    "FILES_SIGNED_URL_SECONDS",
     "SECURE_CSP",
     "ADMIN_CSP",
 )
