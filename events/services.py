@@ -78,11 +78,6 @@ def _reread(event):
     return type(event).objects.get(pk=event.pk)
 
 
-def seats_taken(event, country=None) -> int:
-    """Seats the capacity counts: online attendees of a hybrid event take none."""
-    return Registration.objects.seats_taken(event, country)
-
-
 def has_seat(event, country: str, attendance: str = "") -> bool:
     """Whether one more registrant from ``country`` attending as ``attendance`` fits now.
 
@@ -90,10 +85,10 @@ def has_seat(event, country: str, attendance: str = "") -> bool:
     question, which it answers by promoting the waitlist first (under the event's lock)."""
     if attendance == Attendance.ONLINE and event.format == EventFormat.HYBRID:
         return True  # the online room of a hybrid event has no seat limit
-    if event.capacity is not None and seats_taken(event) >= event.capacity:
+    if event.capacity is not None and Registration.objects.seats_taken(event) >= event.capacity:
         return False
     if event.country_quota is not None and country:
-        return seats_taken(event, country) < event.country_quota
+        return Registration.objects.seats_taken(event, country) < event.country_quota
     return True
 
 
@@ -250,14 +245,14 @@ def _promote(event, now) -> list[Registration]:
     # A series frees seats for its remaining dates until the last one is over.
     if event.status != EventStatus.SCHEDULED or event.is_over_at(now):
         return promoted
-    if event.capacity is not None and seats_taken(event) >= event.capacity:
+    if event.capacity is not None and Registration.objects.seats_taken(event) >= event.capacity:
         return promoted  # the usual case when someone waits: no need to read the waitlist
     waiting = Registration.objects.filter(event=event).waitlisted()
     # Register runs this on every request: a country found full stays full for the rest
     # of the pass (promoting only adds seats), so it is counted once, not once per waiter.
     full = set()
     for registration in waiting:
-        if event.capacity is not None and seats_taken(event) >= event.capacity:
+        if event.capacity is not None and Registration.objects.seats_taken(event) >= event.capacity:
             break
         kind = (registration.country, registration.attendance)
         if kind in full:

@@ -9,8 +9,7 @@ from django.utils import timezone
 
 import pytest
 
-from events import services
-from events.models import EventCalendarState, EventIndexPage, EventPage
+from events.models import EventCalendarState, EventIndexPage, EventPage, Registration
 from tests.factories import EventIndexPageFactory, EventPageFactory
 
 TESTS = Path(__file__).resolve().parent
@@ -115,7 +114,7 @@ def test_full_takes_every_seat_with_confirmed_registrations(index, traits):
     event = EventPageFactory(full=True, **traits)
     assert event.capacity == traits.get("capacity", 2)
     assert event.registrations.filter(status="confirmed").count() == event.capacity
-    assert services.seats_taken(event) == event.capacity
+    assert Registration.objects.seats_taken(event) == event.capacity
 
 
 def test_explicit_values_win_over_a_trait(index):

@@ -111,6 +111,23 @@ def test_index_filters_by_kind_format_topic_and_audience(client_for, member, mak
     assert "No events match these filters." in both.find("main").get_text()
 
 
+def test_index_reads_repeated_values_like_the_feed_and_keeps_known_ones(
+    client_for, member, make_event
+):
+    """One parser for the listing and the feeds (events/filters.py): ``?kind=a&kind=b`` and
+    ``?kind=a,b`` both mean either kind; an unknown value among them is dropped."""
+    make_event(title="Sample panel", kind="panel")
+    make_event(title="Sample webinar", kind="webinar")
+    make_event(title="Sample training", kind="training")
+    url = Topic._meta.apps.get_model("events", "EventIndexPage").objects.get().url
+    client = client_for(member)
+    wanted = {"Sample panel", "Sample webinar"}
+    assert card_titles(soup_of(get(client, url + "?kind=panel&kind=webinar"))) == wanted
+    assert card_titles(soup_of(get(client, url + "?kind=panel,webinar,bogus"))) == wanted
+    page = soup_of(get(client, url + "?kind=webinar&kind=panel"))
+    assert page.select_one("select[name=kind] option[selected]")["value"] == "webinar"
+
+
 @pytest.mark.parametrize(
     "query",
     [
